@@ -1,0 +1,77 @@
+"""Bytes to text for every text-based format: BOMs, encodings and line endings in one place."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from autocode.errors import InputError
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0 controls other than tab, newline, vertical tab, form feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_NEWLINES = re.compile(r"\r\n?|\u2028|\u2029|\x85")
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF, CR and Unicode line/paragraph separators become "\\n"."""
+    return _NEWLINES.sub("\n", text)
+
+
+def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
+    """Decode `data` read from `path`; return (text, encoding name).
+
+    Tries a BOM first, then strict UTF-8, then Windows-1252. The BOM is dropped and line
+    endings are normalised to "\\n". Raises InputError for binary content.
+    """
+    if not data:
+        raise InputError(path, "the file is empty")
+    text, encoding = _decode(data, path)
+    if len(_CONTROL.findall(text[:4096])) > 2:
+        raise InputError(path, "looks like a binary file, not text")
+    return normalise_newlines(text), encoding
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Read and decode a text file; (text, encoding)."""
+    return decode_bytes(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, with unreadable files reported as InputError."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror or error})") from None
+
+
+def _decode(data: bytes, path: str | Path) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.removesuffix("-sig")
+            except UnicodeDecodeError:
+                raise InputError(path, f"starts with a {encoding} BOM but is not valid") from None
+    if b"\x00" in data:
+        raise InputError(path, "looks like a binary file, not text (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise InputError(
+            path, "cannot be decoded as text (tried UTF-8, UTF-16 and Windows-1252)"
+        ) from None
