@@ -34,6 +34,7 @@ from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 from autocode.bootstrap import (
     MACRO,
     METRICS,
+    Groups,
     binary_array,
     bootstrap_intervals,
     label_matrices,
@@ -130,7 +131,7 @@ def multi_coder_alpha(codings: pd.DataFrame, level: str = "nominal") -> float:
     missing_columns = {"unit", "coder", "value"} - set(codings.columns)
     if missing_columns:
         raise ValueError(
-            f"codings needs columns unit, coder, value; missing {sorted(missing_columns)}"
+            f"codings lacks columns {sorted(missing_columns)}: needs unit, coder, value"
         )
     rows = codings.dropna(subset=["value"])
     if rows.empty:
@@ -192,7 +193,7 @@ def per_label_agreement(y_true: pd.DataFrame, y_pred: pd.DataFrame) -> pd.DataFr
 def agreement_report(
     y_true: pd.DataFrame,
     y_pred: pd.DataFrame,
-    groups: Sequence[object] | np.ndarray | pd.Series,
+    groups: Groups,
     n_resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,

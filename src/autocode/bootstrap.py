@@ -19,6 +19,8 @@ import pandas as pd
 
 METRICS: tuple[str, ...] = ("precision", "recall", "f1", "percent_agreement", "kappa", "alpha")
 MACRO = "macro"
+# Each item's participant: positional, or a Series aligned on the items' index.
+Groups = Sequence[object] | np.ndarray | pd.Series
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -125,14 +127,15 @@ def _per_label_and_macro(counts: np.ndarray) -> dict[str, np.ndarray]:
 def bootstrap_intervals(
     y_true: pd.DataFrame,
     y_pred: pd.DataFrame,
-    groups: Sequence[object] | np.ndarray | pd.Series,
+    groups: Groups,
     n_resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Point estimates and cluster-bootstrap percentile intervals, per label and macro.
 
-    `groups` gives each item's participant (aligned with `y_true`'s rows). Each resample draws
+    `groups` gives each item's participant: a Series is aligned on `y_true`'s index, any other
+    sequence is taken in `y_true`'s row order. Each resample draws
     as many participants as there are, with replacement, and takes all their items. A resample
     in which a metric is undefined (e.g. precision when nothing was predicted) is skipped for
     that metric; `<metric>_n_valid` says how many resamples were left. The macro value of a
@@ -149,7 +152,12 @@ def bootstrap_intervals(
     if not 0 < confidence < 1:
         raise ValueError("confidence must be between 0 and 1")
     labels, true, pred = label_matrices(y_true, y_pred)
-    group_values = pd.Series(groups.to_numpy() if isinstance(groups, pd.Series) else list(groups))
+    if isinstance(groups, pd.Series):
+        if not y_true.index.isin(groups.index).all() or groups.index.has_duplicates:
+            raise ValueError("groups (a Series) must have one entry per item of y_true's index")
+        group_values = groups.loc[y_true.index].reset_index(drop=True)
+    else:
+        group_values = pd.Series(list(groups))
     if len(group_values) != len(true):
         raise ValueError(f"groups has {len(group_values)} entries for {len(true)} items")
     if group_values.isna().any():
