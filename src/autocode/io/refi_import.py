@@ -19,6 +19,7 @@ from autocode.errors import InputError
 from autocode.io.refi_archive import ProjectArchive, decode_text, docx_plain_text
 from autocode.io.refi_model import (
     CODEBOOK_NS,
+    DEFAULT_DATETIME,
     METADATA_NOTE_NAME,
     PROJECT_NS,
     RefiNote,
@@ -179,6 +180,7 @@ class _ProjectReader:
     ) -> RefiProject:
         root = self.root
         origin = root.get("origin") or ""
+        self.from_autocode = origin.startswith("autocode ")
         self._read_users()
         codes, uncodable = _read_codes(root.find(f"{_P}CodeBook/{_P}Codes"), PROJECT_NS, self.path)
         code_ids = self.metadata.get("code_ids", {})
@@ -436,6 +438,8 @@ class _ProjectReader:
             created = coding.get("creationDateTime") or (
                 None if selection is None else selection.get("creationDateTime")
             )
+            if created == DEFAULT_DATETIME and self.from_autocode:
+                created = None  # autocode wrote its placeholder for "no date"
             codings.append(
                 Coding(
                     transcript_id=transcript_id,
