@@ -45,15 +45,18 @@ def read_text(path: Path) -> tuple[str, str]:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, with unreadable files reported as InputError."""
+    """The file's bytes; missing, unreadable and empty files are an InputError."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a file") from None
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror or error})") from None
+    if not data:
+        raise InputError(path, "the file is empty")
+    return data
 
 
 def _decode(data: bytes, path: str | Path) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from autocode.types import Turn
 
 _BLANK_LINE_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 _LINE = re.compile(r"[^\n]*\S[^\n]*")
+_SEPARATOR_LINE = re.compile(r"^[ \t]*([-=*_~#])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)
 
 
 @dataclass
@@ -26,16 +27,14 @@ def parse_turns(text: str, start: int = 0, *, paragraph_per_line: bool = False) 
     A turn runs from after its label to the next label, so unlabelled lines continue the
     current speaker. Text before the first label is one unknown-speaker ("") turn per
     paragraph; paragraphs are blank-line separated, or single lines with
-    `paragraph_per_line` (Word and ODT, whose paragraphs are lines).
+    `paragraph_per_line` (Word and ODT, whose paragraphs are lines). Where separator lines
+    ("-----", "***") divide the text, each block between them is one paragraph.
     """
-    paragraph = _LINE if paragraph_per_line else _BLANK_LINE_PARAGRAPH
     labels = find_labels(text, start)
     first_label = labels[0].line_start if labels else len(text)
-    pieces: list[tuple[str | None, int, int, float | None]] = []
-    for match in paragraph.finditer(text, start, first_label):
-        span = trim(text, match.start(), match.end())
-        if span:
-            pieces.append((None, *span, None))
+    pieces: list[tuple[str | None, int, int, float | None]] = [
+        (None, *span, None) for span in _paragraphs(text, start, first_label, paragraph_per_line)
+    ]
 
     keys = {speaker_key(label.raw) for label in labels}
 
@@ -60,3 +59,14 @@ def parse_turns(text: str, start: int = 0, *, paragraph_per_line: bool = False) 
         for raw, begin, end, stamp in pieces
     ]
     return ParsedTurns(turns, names.aliases())
+
+
+def _paragraphs(text: str, start: int, end: int, per_line: bool) -> list[tuple[int, int]]:
+    separators = list(_SEPARATOR_LINE.finditer(text, start, end))
+    if len(separators) >= 2:
+        bounds = [start, *(p for sep in separators for p in (sep.start(), sep.end())), end]
+        blocks = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    else:
+        paragraph = _LINE if per_line else _BLANK_LINE_PARAGRAPH
+        blocks = [match.span() for match in paragraph.finditer(text, start, end)]
+    return [span for block in blocks if (span := trim(text, *block))]
