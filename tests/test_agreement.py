@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -448,3 +449,47 @@ def test_weighted_mean_kappa_by_source_size() -> None:
         weighted_mean_kappa([])
     with pytest.raises(ValueError, match="negative"):
         weighted_mean_kappa([(0.5, -1)])
+
+
+# --- Real data: two human coders of an open-ended survey question -------------------------------
+
+
+def _code_sets(frame: pd.DataFrame) -> list[set[str]]:
+    code_columns = [c for c in frame.columns if c.startswith("Code ")]
+    return [{str(v).strip() for v in row.dropna()} for _, row in frame[code_columns].iterrows()]
+
+
+def _code_matrix(sets: list[set[str]], codes: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([[int(c in s) for c in codes] for s in sets], columns=codes)
+
+
+def test_two_human_coders_of_the_exam_proctoring_survey(testdata: Path) -> None:
+    # Balash et al. (USENIX Security 2023), Q5, primary and secondary coder; rows line up by
+    # position (one ResponseId appears twice, so the response id is the cluster).
+    folder = testdata / "coded" / "exam_proctoring_survey" / "irr_inputs"
+    primary = pd.read_csv(folder / "Yes_and_No_Q5_primary.csv")
+    secondary = pd.read_csv(folder / "Yes_and_No_Q5_secondary.csv")
+    first_sets, second_sets = _code_sets(primary), _code_sets(secondary)
+    codes = sorted(set().union(*first_sets, *second_sets))
+    first, second = _code_matrix(first_sets, codes), _code_matrix(second_sets, codes)
+    table = per_label_agreement(first, second)
+    assert len(table) == len(codes) + 1 and (table["n"] == len(primary)).all()
+    # Codes only one coder ever used have precision or recall 0/undefined and kappa <= 0.
+    used_by_one = [c for c in codes if first[c].sum() == 0 or second[c].sum() == 0]
+    assert used_by_one and (table.loc[used_by_one, "kappa"].fillna(0) <= 0).all()
+    # Sparse codes: high raw agreement, far lower chance-corrected agreement.
+    assert table.at["macro", "percent_agreement"] > 0.9 > 0.5 > table.at["macro", "kappa"] > 0
+    # Long-form multi-coder alpha of the most used code equals the two-coder binary alpha.
+    code = table["support"].drop("macro").idxmax()
+    long = pd.DataFrame(
+        {
+            "unit": [*range(len(first)), *range(len(second))],
+            "coder": ["primary"] * len(first) + ["secondary"] * len(second),
+            "value": [*first[code], *second[code]],
+        }
+    )
+    _assert_same(multi_coder_alpha(long), table.at[code, "alpha"])
+    report = agreement_report(first, second, primary["ResponseId"].to_numpy(), n_resamples=300)
+    assert report.attrs["n_groups"] == len(primary) - 1
+    macro_kappa = report.set_index(["label", "metric"]).loc[("macro", "kappa")]
+    assert 0 < macro_kappa["lo"] <= macro_kappa["estimate"] <= macro_kappa["hi"] < 1
