@@ -35,6 +35,11 @@ class StoreBase:
         self._conn = conn
         self._savepoints = 0
 
+    @property
+    def writer(self) -> bool:
+        """Whether this process holds the project's writer lock (see autocode.store.lock)."""
+        return False
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of the block's writes commit together or none do.

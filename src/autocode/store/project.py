@@ -36,7 +36,7 @@ class Project(CodingsExport, RunStore, EmbeddingCache):
         return self.path / schema.DATABASE_NAME
 
     @property
-    def writer(self) -> bool:  # type: ignore[override]
+    def writer(self) -> bool:
         """Whether this Project holds the writer lock."""
         return self._lock is not None and self._lock.held
 
@@ -96,7 +96,11 @@ class Project(CodingsExport, RunStore, EmbeddingCache):
             raise
         project = cls(path, conn, lock)
         if writer:
-            project._interrupt_stale_runs()
+            try:
+                project._interrupt_stale_runs()
+            except BaseException:
+                project.close()
+                raise
         return project
 
     def close(self) -> None:

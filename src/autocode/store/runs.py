@@ -40,8 +40,6 @@ def default_versions() -> dict[str, str]:
 
 
 class RunStore(StoreBase):
-    writer: bool  # set by Project: whether this process holds the writer lock
-
     def start_run(
         self,
         command: str,
