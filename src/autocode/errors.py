@@ -12,7 +12,7 @@ class AutocodeError(Exception):
 
 
 class InputError(AutocodeError):
-    """A file the user gave cannot be used: names the file, the row when there is one, the problem."""
+    """A file the user gave cannot be used: names the file, the row if any, and the problem."""
 
     def __init__(self, path: str | Path, problem: str, row: int | None = None) -> None:
         self.path = str(path)

@@ -1,0 +1,6 @@
+"""The `autocode` command line: thin commands over the library, one module per command."""
+
+from autocode.cli import evaluate_command, train_command
+from autocode.cli.app import app, main
+
+__all__ = ["app", "evaluate_command", "main", "train_command"]

@@ -1,0 +1,1 @@
+"""Reports for people: Markdown tables, HTML pages and plots."""

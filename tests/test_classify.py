@@ -1,0 +1,139 @@
+"""ThemeClassifier on the real embedder: fit, predict, save/load without pickles, validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autocode.classify import CARD_FILE, WEIGHTS_FILE, ThemeClassifier, WeakExamples
+from autocode.errors import InputError
+from autocode.thresholds import choose_thresholds, fold_indices
+
+TEXTS = [
+    "We talk to the client every week so they understand what the model can do.",
+    "Good communication with stakeholders avoids scope creep.",
+    "I keep the client informed and we adjust the model when they give feedback.",
+    "Without clean, labelled data the model will not work.",
+    "Getting access to the data was the hardest part of the project.",
+    "You need experienced engineers who know how to handle missing values.",
+    "We retrain the model every month with fresh data.",
+    "Over time the accuracy degrades, so we monitor it and retrain.",
+    "Retraining takes hours, which is a real cost when data keeps arriving.",
+]
+LABELS = [["T1"], ["T1"], ["T1"], ["T3"], ["T3"], ["T3"], ["T5"], ["T5"], ["T5"]]
+GROUPS = ["P1", "P2", "P3", "P1", "P2", "P3", "P1", "P2", "P3"]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> ThemeClassifier:
+    return ThemeClassifier(c=1.0).fit(TEXTS, LABELS, groups=GROUPS, theme_ids=["T1", "T3", "T5"])
+
+
+def test_predict_proba_is_a_frame_of_probabilities(fitted: ThemeClassifier) -> None:
+    proba = fitted.predict_proba(["The client needs to hear from us regularly.", "retrain it"])
+    assert list(proba.columns) == ["T1", "T3", "T5"]
+    assert proba.shape == (2, 3)
+    assert ((proba.to_numpy() > 0) & (proba.to_numpy() < 1)).all()
+
+
+def test_predictions_follow_the_training_themes(fitted: ThemeClassifier) -> None:
+    proba = fitted.predict_proba(
+        [
+            "We met the client often to explain the model's limits.",
+            "The data was incomplete and hard to obtain.",
+            "The model must be retrained when new data comes in.",
+        ]
+    )
+    assert list(proba.to_numpy().argmax(axis=1)) == [0, 1, 2]
+    predicted = fitted.predict(["The model must be retrained when new data comes in."])
+    assert set(np.unique(predicted.to_numpy())) <= {0, 1}
+    assert predicted.loc[0, "T5"] == 1
+
+
+def test_min_themes_assigns_the_most_probable_theme() -> None:
+    model = ThemeClassifier(threshold=0.99, min_themes=1)
+    model.fit(TEXTS, LABELS, theme_ids=["T1", "T3", "T5"])
+    predicted = model.predict(["ok", "yes"])
+    assert (predicted.sum(axis=1) == 1).all()
+
+
+def test_save_and_load_round_trip_without_pickle(fitted: ThemeClassifier, tmp_path: Path) -> None:
+    fitted.save(tmp_path / "model", metrics={"note": "test"})
+    files = sorted(p.name for p in (tmp_path / "model").iterdir())
+    assert files == sorted([CARD_FILE, WEIGHTS_FILE])
+    card = json.loads((tmp_path / "model" / CARD_FILE).read_text())
+    assert card["embedder"]["id"].startswith("all-MiniLM-L6-v2@53aa5117")
+    assert card["training"]["n_examples"] == len(TEXTS)
+    assert len(card["training"]["data_sha256"]) == 64
+    assert card["versions"]["scikit-learn"] != "not installed"
+    loaded = ThemeClassifier.load(tmp_path / "model")
+    texts = ["We retrain monthly.", "Talk to the client."]
+    pd.testing.assert_frame_equal(
+        loaded.predict_proba(texts), fitted.predict_proba(texts), atol=1e-6, rtol=0
+    )
+    assert np.array_equal(loaded.thresholds_, fitted.thresholds_)
+
+
+def test_fit_is_deterministic(tmp_path: Path) -> None:
+    a = ThemeClassifier().fit(TEXTS, LABELS, groups=GROUPS)
+    b = ThemeClassifier().fit(TEXTS, LABELS, groups=GROUPS)
+    a.save(tmp_path / "a")
+    b.save(tmp_path / "b")
+    for name in (CARD_FILE, WEIGHTS_FILE):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_load_refuses_what_is_not_a_model(fitted: ThemeClassifier, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a saved ThemeClassifier"):
+        ThemeClassifier.load(tmp_path)
+    folder = fitted.save(tmp_path / "m")
+    (folder / CARD_FILE).write_text("{not json")
+    with pytest.raises(InputError, match="not valid JSON"):
+        ThemeClassifier.load(folder)
+    fitted.save(folder)
+    card = json.loads((folder / CARD_FILE).read_text())
+    card["embedder"]["id"] = "some-other-model@000000000000"
+    (folder / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(InputError, match="trained with embedder some-other-model"):
+        ThemeClassifier.load(folder)
+    (folder / WEIGHTS_FILE).write_bytes(b"\x80\x04 this is a pickle, not safetensors")
+    with pytest.raises(InputError, match="cannot read weights"):
+        ThemeClassifier.load(folder)
+
+
+def test_weak_examples_of_a_held_out_participant_are_dropped() -> None:
+    weak = WeakExamples(
+        ["P1 said X", "P2 and P3 said Y", "a theme definition"],
+        pd.DataFrame({"T1": [1, 0, 1], "T3": [0, 1, 0]}),
+        [frozenset({"P1"}), frozenset({"P2", "P3"}), frozenset()],
+    )
+    kept = weak.without({"P3"})
+    assert kept.texts == ["P1 said X", "a theme definition"]
+    assert kept.labels["T1"].tolist() == [1, 1]
+
+
+def test_fit_validates_its_input() -> None:
+    with pytest.raises(ValueError, match="texts but"):
+        ThemeClassifier().fit(["a", "b"], [["T1"]])
+    with pytest.raises(ValueError, match="unknown theme ids"):
+        ThemeClassifier().fit(["a"], [["T9"]], theme_ids=["T1"])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ThemeClassifier().predict(["a"])
+
+
+def test_thresholds_maximise_kappa_on_the_given_probabilities() -> None:
+    targets = np.array([[1], [1], [0], [0], [0]])
+    proba = np.array([[0.9], [0.6], [0.55], [0.2], [0.1]])
+    # Any threshold in (0.55, 0.6] separates perfectly; the grid's middle of that plateau is 0.58.
+    assert choose_thresholds(targets, proba)[0] == pytest.approx(0.58)
+
+
+def test_inner_folds_leave_whole_groups_out() -> None:
+    groups = ["a", "a", "b", "c", "c", "d"]
+    for train, test, held_out in fold_indices(len(groups), groups, n_folds=5):
+        assert {groups[i] for i in test} == held_out
+        assert not held_out & {groups[i] for i in train}
