@@ -1,0 +1,211 @@
+"""Reader for open-ended survey responses (.csv, .xlsx): one response per row.
+
+Each non-empty response is one Turn whose speaker is the row's id. The responses are joined
+with a blank line between them into the transcript text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from autocode.errors import InputError
+from autocode.io.decode import read_bytes, read_text
+from autocode.io.documents import opening
+from autocode.io.source import make_transcript
+from autocode.types import Transcript, Turn
+
+# Normalised header names that hold a respondent id, most specific first.
+ID_COLUMN_NAMES = (
+    "responseid",
+    "respondentid",
+    "participantid",
+    "participant",
+    "respondent",
+    "caseid",
+    "recordid",
+    "userid",
+    "uid",
+    "id",
+)
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def read(
+    path: Path,
+    *,
+    id_column: str | None = None,
+    text_column: str | None = None,
+    sheet: str | int | None = None,
+) -> Transcript:
+    """Read a .csv or .xlsx file of responses.
+
+    `text_column` defaults to the column with the longest average text (in words), `id_column` to a
+    column named like "ResponseId"/"id" (else the row number is the id); `sheet` (xlsx
+    only) is a sheet name or 0-based index, default the first. The choices are recorded in
+    the metadata.
+    """
+    metadata: dict[str, Any] = {}
+    if path.suffix.lower() == ".xlsx":
+        rows = _xlsx_rows(path, sheet, metadata)
+    else:
+        text, metadata["encoding"] = read_text(path)
+        rows = _csv_rows(text, path, metadata)
+    return _responses(path, rows, id_column, text_column, metadata)
+
+
+def _csv_rows(text: str, path: Path, metadata: dict[str, Any]) -> list[list[str]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first_line.count) if first_line else ","
+    metadata["delimiter"] = delimiter
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise InputError(path, f"is not a readable CSV file ({error})") from None
+
+
+def _xlsx_rows(path: Path, sheet: str | int | None, metadata: dict[str, Any]) -> list[list[str]]:
+    import openpyxl
+
+    data = read_bytes(path)
+    with opening(path, "Excel .xlsx file"):
+        # data_only: Google Sheets exports wrap values in formulas; take the cached values
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            worksheet = _worksheet(workbook, sheet, path)
+            metadata["sheet"] = worksheet.title
+            return [
+                [_cell_text(value) for value in row]
+                for row in worksheet.iter_rows(values_only=True)
+            ]
+        finally:
+            workbook.close()
+
+
+def _worksheet(workbook: Any, sheet: str | int | None, path: Path) -> Any:
+    names = workbook.sheetnames
+    if sheet is None:
+        return workbook.worksheets[0]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise InputError(path, f"has no sheet number {sheet} (it has {len(names)})")
+        return workbook.worksheets[sheet]
+    if sheet not in names:
+        raise InputError(path, f"has no sheet {sheet!r} (sheets: {', '.join(names)})")
+    return workbook[sheet]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _responses(
+    path: Path,
+    rows: list[list[str]],
+    id_column: str | None,
+    text_column: str | None,
+    metadata: dict[str, Any],
+) -> Transcript:
+    header_index = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
+    if header_index is None:
+        raise InputError(path, "has no rows")
+    columns = _column_names(rows[header_index])
+    body = [(number + 1, row) for number, row in enumerate(rows) if number > header_index]
+    id_at = _id_column(path, columns, id_column, metadata)
+    if id_at is not None:  # a second header row repeats the id column's name: skip it
+        subheaders = [row for _, row in body if _cell(row, id_at).strip() == columns[id_at]]
+        body = [(n, row) for n, row in body if _cell(row, id_at).strip() != columns[id_at]]
+    else:
+        subheaders = []
+    text_at = _text_column(path, columns, text_column, id_at, [row for _, row in body], metadata)
+    question = next((_cell(r, text_at).strip() for r in subheaders if _cell(r, text_at)), None)
+    metadata["question"] = question or columns[text_at]
+
+    parts: list[str] = []
+    turns: list[Turn] = []
+    offset = 0
+    for row_number, row in body:
+        response = re.sub(r"\r\n?", "\n", _cell(row, text_at)).strip()
+        if not response:
+            continue
+        speaker = _cell(row, id_at).strip() if id_at is not None else ""
+        turns.append(Turn(speaker or str(row_number), offset, offset + len(response)))
+        parts.append(response)
+        offset += len(response) + 2
+    if not turns:
+        raise InputError(path, f"column {columns[text_at]!r} has no responses")
+    metadata["responses"] = len(turns)
+    return make_transcript(
+        path, path.suffix.lower().lstrip("."), "\n\n".join(parts), turns, **metadata
+    )
+
+
+def _column_names(header: list[str]) -> list[str]:
+    names: list[str] = []
+    for position, cell in enumerate(header, start=1):
+        name = " ".join(cell.split()) or f"column {position}"
+        while name in names:
+            name = f"{name} ({position})"
+        names.append(name)
+    return names
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index] if index is not None and index < len(row) else ""
+
+
+def _find_column(path: Path, columns: list[str], wanted: str, role: str) -> int:
+    for matches in (lambda c: c == wanted, lambda c: c.casefold() == wanted.strip().casefold()):
+        for index, column in enumerate(columns):
+            if matches(column):
+                return index
+    shown = ", ".join(repr(c) for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
+    raise InputError(path, f"has no {role} column {wanted!r} (columns: {shown})")
+
+
+def _id_column(
+    path: Path, columns: list[str], wanted: str | None, metadata: dict[str, Any]
+) -> int | None:
+    if wanted is not None:
+        index = _find_column(path, columns, wanted, "id")
+        metadata.update(id_column=columns[index], id_column_choice="given")
+        return index
+    normalised = [re.sub(r"[\s_\-.]", "", c.casefold()) for c in columns]
+    for name in ID_COLUMN_NAMES:
+        if name in normalised:
+            index = normalised.index(name)
+            metadata.update(id_column=columns[index], id_column_choice="by name")
+            return index
+    metadata.update(id_column=None, id_column_choice="none: the row number is the id")
+    return None
+
+
+def _text_column(
+    path: Path,
+    columns: list[str],
+    wanted: str | None,
+    id_at: int | None,
+    body: list[list[str]],
+    metadata: dict[str, Any],
+) -> int:
+    if wanted is not None:
+        index = _find_column(path, columns, wanted, "text")
+        metadata.update(text_column=columns[index], text_column_choice="given")
+        return index
+    candidates = [i for i in range(len(columns)) if i != id_at]
+    words = {i: sum(len(_cell(row, i).split()) for row in body) for i in candidates}
+    if not body or not any(words.values()):
+        raise InputError(path, "has no text in any column")
+    index = max(candidates, key=lambda i: (words[i], -i))
+    metadata.update(text_column=columns[index], text_column_choice="longest average text")
+    return index
