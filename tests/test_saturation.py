@@ -221,6 +221,25 @@ def test_bootstrap_of_two_known_orderings() -> None:
     assert summary.median == summary.p5 == summary.p95 == 4
 
 
+@pytest.mark.parametrize("run_step", ["sliding", "consecutive"])
+def test_bootstrap_agrees_with_guest_on_each_reordering(run_step: str) -> None:
+    rng = np.random.default_rng(3)
+    present = rng.random((10, 25)) < 0.2
+    data = InterviewCodes.from_matrix(present)
+    orders = random_orders(10, 40, seed=9)
+    summary = bootstrap_saturation(
+        new_codes_per_position(present, orders), threshold=0.1, run_step=run_step
+    )
+    points = []
+    for order in orders:
+        reordered = data.reordered([data.interview_ids[i] for i in order])
+        guest = guest_saturation(reordered.incidence(), threshold=0.1, run_step=run_step)
+        points.append(guest.saturation_point)
+    reached = [p for p in points if p is not None]
+    assert summary.n_reached == len(reached) > 0
+    assert summary.distribution == {p: reached.count(p) for p in set(reached)}
+
+
 def test_bootstrap_summary_shape() -> None:
     result = assess_saturation(small(), n_permutations=500, seed=2)
     summary = result.bootstrap
@@ -325,6 +344,8 @@ def test_from_matrix_presence_counts_and_missing_cells() -> None:
     assert dated.interview_ids == ("p2", "p3", "p1")
     with pytest.raises(SaturationInputError, match="whole numbers"):
         InterviewCodes.from_matrix(np.array([[0.5, 1.0]]))
+    with pytest.raises(SaturationInputError, match="not numbers"):
+        InterviewCodes.from_matrix(pd.DataFrame({"x": ["1", "yes"]}))
 
 
 def test_reordered_keeps_rows_with_their_ids() -> None:

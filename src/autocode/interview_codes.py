@@ -25,7 +25,7 @@ class SaturationInputError(AutocodeError, ValueError):
     """Coded data that saturation analysis cannot use; `str(error)` is one line for the CLI."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Incidence:
     """Presence of codes in interviews after frequency thresholds (`InterviewCodes.incidence`).
 
@@ -165,7 +165,11 @@ class InterviewCodes:
         if code_ids is None:
             code_ids = [f"code_{j + 1}" for j in range(values.shape[1])]
         if values.dtype.kind in "fO":
-            values = pd.DataFrame(values).apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy()
+            cells = pd.DataFrame(values)
+            numbers = cells.apply(pd.to_numeric, errors="coerce")
+            if (numbers.isna() & cells.notna()).any().any():
+                raise SaturationInputError("the matrix has cells that are not numbers of units")
+            values = numbers.fillna(0).to_numpy()
         data = cls(tuple(interview_ids), tuple(code_ids), values)
         return data._take(_resolve_order(data.interview_ids, order, dates))
 
