@@ -40,6 +40,8 @@ class ProjectArchive:
             self.project_xml = head
             self.project_member = path.name
             self._base = path.parent
+        elif head.startswith(b"PK"):
+            raise InputError(path, "damaged zip archive: the .qdpx cannot be opened as a zip")
         else:
             raise InputError(
                 path, "not a REFI-QDA project: neither a zip archive (.qdpx) nor XML (.qde)"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -49,6 +50,8 @@ from autocode.io.refi_offsets import PositionMap, PositionModel
 from autocode.types import Code, Codebook, Coding, Transcript
 
 ORIGIN = f"autocode {autocode.__version__}"
+# Characters XML 1.0 cannot carry (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NAME_LENGTH = 80
 
@@ -110,6 +113,8 @@ def transcript_guid(transcript: Transcript) -> str:
 def project_xml(project: RefiProject, model: PositionModel) -> tuple[bytes, dict[str, str]]:
     """`project.qde` for a project, and the source texts to store, by source GUID."""
     transcripts = {transcript.id: transcript for transcript in project.transcripts}
+    if len(transcripts) != len(project.transcripts):
+        raise ValueError("transcript ids must be unique to export a project")
     code_ids = set(project.codebook.ids)
     for coding in project.codings:
         _check_coding(coding, transcripts, code_ids)
@@ -119,11 +124,13 @@ def project_xml(project: RefiProject, model: PositionModel) -> tuple[bytes, dict
     }
 
     p = f"{{{PROJECT_NS}}}"
-    root = etree.Element(f"{p}Project", nsmap={None: PROJECT_NS}, name=project.name, origin=ORIGIN)
+    root = etree.Element(
+        f"{p}Project", nsmap={None: PROJECT_NS}, name=_xml_text(project.name), origin=ORIGIN
+    )
     users = etree.SubElement(root, f"{p}Users") if coders else None
     for coder in coders:
         name = project.users.get(coder) or user_display_name(coder)
-        etree.SubElement(users, f"{p}User", guid=user_guids[coder], name=name)
+        etree.SubElement(users, f"{p}User", guid=user_guids[coder], name=_xml_text(name))
     if project.codebook.codes:
         codes = etree.SubElement(etree.SubElement(root, f"{p}CodeBook"), f"{p}Codes")
         _add_codes(codes, PROJECT_NS, project.codebook.codes, project.uncodable_code_ids)
@@ -141,7 +148,7 @@ def project_xml(project: RefiProject, model: PositionModel) -> tuple[bytes, dict
                 sources,
                 f"{p}TextSource",
                 guid=guid,
-                name=transcript.id,
+                name=_xml_text(transcript.id),
                 plainTextPath=f"internal://{guid}.txt",
             )
             mapping = PositionMap(transcript.text, model)
@@ -162,13 +169,13 @@ def project_xml(project: RefiProject, model: PositionModel) -> tuple[bytes, dict
     if notes:
         notes_element = etree.SubElement(root, f"{p}Notes")
         for guid, name, text, description in notes:
-            note = etree.SubElement(
-                notes_element, f"{p}Note", guid=guid if is_guid(guid) else stable_guid("note", name)
-            )
-            note.set("name", name)
+            if not is_guid(guid):
+                guid = stable_guid("note", f"{name}\0{text}")
+            note = etree.SubElement(notes_element, f"{p}Note", guid=guid)
+            note.set("name", _xml_text(name))
             if description:
-                etree.SubElement(note, f"{p}Description").text = description
-            etree.SubElement(note, f"{p}PlainTextContent").text = text
+                etree.SubElement(note, f"{p}Description").text = _xml_text(description)
+            etree.SubElement(note, f"{p}PlainTextContent").text = _xml_text(text)
     return _serialise(root, validate_project_xml), texts
 
 
@@ -203,7 +210,7 @@ def _add_selection(
     p = f"{{{PROJECT_NS}}}"
     key = "\0".join(map(str, (source.get("guid"), *_coding_key(coding))))
     created = _datetime(coding.created_at)
-    excerpt = " ".join(mapping.text[coding.start : coding.end].split())
+    excerpt = _xml_text(" ".join(mapping.text[coding.start : coding.end].split()))
     if len(excerpt) > _NAME_LENGTH:
         excerpt = excerpt[: _NAME_LENGTH - 1] + "…"
     selection = etree.SubElement(
@@ -246,18 +253,21 @@ def _add_codes(
             element,
             f"{{{namespace}}}Code",
             guid=code_guid(code.id),
-            name=code.name,
+            name=_xml_text(code.name),
             isCodable="false" if code.id in uncodable else "true",
         )
         if code.color and is_rgb(code.color):
             node.set("color", code.color)
         if code.definition:
-            etree.SubElement(node, f"{{{namespace}}}Description").text = code.definition
+            etree.SubElement(node, f"{{{namespace}}}Description").text = _xml_text(code.definition)
         for child in children.get(code.id, []):
             add(node, child)
 
     for code in children.get(None, []):
         add(parent, code)
+    written = len(parent.findall(f".//{{{namespace}}}Code"))
+    if written != len(codes):
+        raise ValueError("the codebook's parent links form a cycle; codes in it have no root")
 
 
 def _metadata(project: RefiProject, user_guids: dict[str, str], model: PositionModel) -> dict:
@@ -285,6 +295,10 @@ def _metadata(project: RefiProject, user_guids: dict[str, str], model: PositionM
     if metadata or project.codings:
         metadata["offsets"] = {"crlf": model.crlf, "utf16": model.utf16}
     return metadata
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
 
 
 def _datetime(value: str | None) -> str:
