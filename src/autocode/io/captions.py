@@ -27,6 +27,7 @@ _INLINE_TIME = re.compile(r"<\d[\d:.]*>")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
+_DIALOGUE_DASH = re.compile(r"^[-–—]\s*")
 _ATTACHES_LEFT = re.compile(r"^(?:[,.;:!?%…)\]}]|['’](?:s|t|re|ve|ll|d|m)\b)", re.IGNORECASE)
 
 
@@ -75,7 +76,9 @@ def _pieces(cues: list[Cue]) -> list[_Piece]:
             lines = new
         if lines:
             cleaned.append((cue, voice, lines))
-    labels = _zoom_labels([" ".join(lines) for _, voice, lines in cleaned if voice is None])
+    labels = _zoom_labels(
+        [text for _, voice, lines in cleaned if voice is None for text in _dialogue_lines(lines)]
+    )
     known = {speaker_key(v) for _, v, _ in cleaned if v} | {speaker_key(raw) for raw in labels}
 
     def is_speaker(name: str) -> bool:
@@ -83,15 +86,20 @@ def _pieces(cues: list[Cue]) -> list[_Piece]:
 
     pieces: list[_Piece] = []
     for cue, voice, lines in cleaned:
-        text = " ".join(lines)
-        speaker = clean_label(voice) if voice is not None else None
-        if voice is None:
-            label = labels.get(text)
-            if label is not None:
-                speaker, text = label
-        for overlap_speaker, start, end in overlap_segments(text, 0, len(text), is_speaker):
-            pieces.append(_Piece(overlap_speaker or speaker, text[start:end].strip(), cue.start))
-    return [piece for piece in pieces if piece.text]
+        for text in _dialogue_lines(lines):
+            speaker = clean_label(voice) if voice is not None else None
+            if voice is None and text in labels:
+                speaker, text = labels[text]
+            for overlap, start, end in overlap_segments(text, 0, len(text), is_speaker):
+                pieces.append(_Piece(overlap or speaker, text[start:end].strip(), cue.start))
+    return [piece for piece in pieces if any(ch.isalnum() for ch in piece.text)]
+
+
+def _dialogue_lines(lines: list[str]) -> list[str]:
+    """A cue whose lines all open with a dash holds two speakers' lines: keep them apart."""
+    if len(lines) > 1 and all(_DIALOGUE_DASH.match(line) for line in lines):
+        return [_DIALOGUE_DASH.sub("", line) for line in lines]
+    return [" ".join(lines)]
 
 
 def _clean(line: str) -> str:

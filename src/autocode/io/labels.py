@@ -77,6 +77,7 @@ class _Candidate:
     key: str
     wide_gap: bool  # Rev.com style: two or more spaces or a tab after the colon
     standalone: bool
+    paragraph_start: bool = False  # first line of the text or after a blank line
 
 
 def parse_timestamp(text: str) -> float:
@@ -111,7 +112,10 @@ def find_labels(text: str, start: int = 0) -> list[LabelLine]:
             ok = key in strong or key == "" or candidate.label.timestamp is not None
         else:
             ok = key in strong or (
-                rev_style and candidate.wide_gap and _name_cased(candidate.label.raw)
+                rev_style
+                and candidate.wide_gap
+                and candidate.paragraph_start
+                and _name_cased(candidate.label.raw)
             )
         if ok:
             accepted.append(candidate.label)
@@ -142,7 +146,8 @@ def _candidates(text: str, start: int) -> list[_Candidate]:
         )
         gap = match.group("gap")
         wide = "\t" in gap or len(gap) >= 2
-        found.append(_Candidate(label, speaker_key(raw), wide, standalone=False))
+        starts = _paragraph_start(text, match.start(), start)
+        found.append(_Candidate(label, speaker_key(raw), wide, False, starts))
     for match in _STANDALONE.finditer(text, start):
         stamp = match.group("ts")
         label = LabelLine(
@@ -153,6 +158,13 @@ def _candidates(text: str, start: int) -> list[_Candidate]:
         )
         found.append(_Candidate(label, speaker_key(label.raw), False, standalone=True))
     return [c for c in found if _label_like(c.key) and len(c.label.raw) <= 40]
+
+
+def _paragraph_start(text: str, line_start: int, text_start: int) -> bool:
+    if line_start <= text_start:
+        return True
+    previous_line = text.rfind("\n", text_start, line_start - 1)
+    return not text[previous_line + 1 : line_start].strip()
 
 
 def _strong_evidence(key: str, count: int, inline: list[_Candidate], timed: set[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from autocode.io.decode import read_text
@@ -10,12 +11,23 @@ from autocode.io.source import make_transcript
 from autocode.io.turns import parse_turns
 from autocode.types import Transcript
 
+_MARKDOWN_TITLE = re.compile(r"\s*# (.+)")  # a Markdown "# Title" first line
+
 
 def read(path: Path) -> Transcript:
-    """Read a .txt or .md transcript; speaker labels become turns (see autocode.io.labels)."""
+    """Read a .txt or .md transcript; speaker labels become turns (see autocode.io.labels).
+
+    A noScribe header, or a Markdown "# Title" first line, becomes metadata, not a turn.
+    """
     text, encoding = read_text(path)
     header = noscribe_header(text)
-    parsed = parse_turns(text, header.body_start if header else 0)
+    metadata = header.metadata if header else {}
+    body_start = header.body_start if header else 0
+    heading = _MARKDOWN_TITLE.match(text) if path.suffix.lower() == ".md" else None
+    if heading:
+        metadata = {"title": heading.group(1).strip()}
+        body_start = heading.end()
+    parsed = parse_turns(text, body_start)
     return make_transcript(
         path,
         path.suffix.lower().lstrip("."),
@@ -23,5 +35,5 @@ def read(path: Path) -> Transcript:
         parsed.turns,
         encoding=encoding,
         speaker_aliases=parsed.speaker_aliases,
-        **(header.metadata if header else {}),
+        **metadata,
     )
