@@ -8,6 +8,7 @@ import shutil
 import zipfile
 from collections import Counter
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 import docx
@@ -388,6 +389,52 @@ def test_docx_only_source_is_read_with_python_docx(tmp_path: Path) -> None:
     assert back.transcripts[0].text[coding.start : coding.end] == "it was hard"
     assert coding.coder == "human:Ana"
     assert any(".docx" in warning for warning in back.warnings)
+
+
+def test_pdf_text_whole_source_codings_and_dropped_parts(tmp_path: Path) -> None:
+    code = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    guid = "1111111{}-2222-4333-8444-555555555555".format
+    xml = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="mixed">
+  <CodeBook><Codes><Code guid="{code}" name="Topic" isCodable="true"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{guid(1)}" name="same">
+      <PlainTextContent>Inline text, coded whole.</PlainTextContent>
+      <PlainTextSelection guid="{guid(2)}" startPosition="0" endPosition="6">
+        <Description>a quotation without a code</Description>
+      </PlainTextSelection>
+      <Coding guid="{guid(3)}" creatingUser="{guid(9)}"><CodeRef targetGUID="{code}"/></Coding>
+    </TextSource>
+    <PictureSource guid="{guid(4)}" name="photo.jpg" path="internal://{guid(4)}.jpg"/>
+    <PDFSource guid="{guid(5)}" name="same" path="internal://{guid(5)}.pdf">
+      <Representation guid="{guid(6)}" plainTextPath="internal://{guid(6)}.txt">
+        <PlainTextSelection guid="{guid(7)}" startPosition="10" endPosition="15">
+          <Coding guid="{guid(8)}"><CodeRef targetGUID="{code}"/></Coding>
+        </PlainTextSelection>
+      </Representation>
+    </PDFSource>
+  </Sources>
+  <Sets><Set guid="{guid(0)}" name="group"/></Sets>
+</Project>""".encode()
+    path = tmp_path / "mixed.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+        archive.writestr(f"Sources/{guid(6)}.txt", "Page one: granola recipe")
+    project = import_qdpx(path)
+    assert [t.id for t in project.transcripts] == ["same", "same (2)"]
+    whole, pdf = project.codings
+    assert (whole.start, whole.end, whole.coder) == (0, 25, "human:unknown")
+    assert project.transcripts[1].text[pdf.start : pdf.end] == "grano"
+    warnings = " | ".join(project.warnings)
+    assert "dropped 1 selections without a code" in warnings
+    assert "dropped 1 PictureSource" in warnings
+    assert "Sets" in warnings
+
+
+def test_schemas_are_bundled_with_the_package(testdata: Path) -> None:
+    bundled = resources.files("autocode") / "data" / "refi"
+    for name in ("Project-mrt2019.xsd", "Codebook.xsd"):
+        shared = testdata / "refi_qda" / "schema" / name
+        assert (bundled / name).read_bytes() == shared.read_bytes()
 
 
 # ---- bad input ---------------------------------------------------------------------------------

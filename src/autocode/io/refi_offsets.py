@@ -1,17 +1,25 @@
 """REFI-QDA selection positions <-> Python string offsets.
 
 REFI-QDA counts positions in "characters" of a source's plain text, but tools disagree on what a
-character is. Measured on the test data (see tests/test_refi.py):
+character is. What the files in ../shared/testdata/refi_qda show (tests/test_refi.py checks it):
 
-- NVivo 12 for Windows counts UTF-16 code units (an emoji is two) and each CRLF line break as two;
-  its `.txt` sources are stored with CRLF and a BOM (the BOM does not count).
-- ATLAS.ti counts CRLF as one (QualCoder's importer documents this; our ATLAS.ti samples ship no
-  source text, so it could not be measured here).
-- qc (qualitative-coding) and QualCoder count Unicode code points of "\\n"-only text.
+Share of codings whose start and end fall on word boundaries, per way of counting:
+
+- nvivo12win_vaccine-skepticism_hu.qdpx (UTF-8 with BOM, CRLF, 892 emoji): UTF-16 units with
+  CRLF as 2: 300 of 303; code points with CRLF as 2: 49; CRLF as 1: 22-23. So NVivo 12 for
+  Windows counts UTF-16 code units (an emoji is 2) and CRLF as 2; the BOM does not count.
+- qc132_cs-education-demo.qdpx ("\\n" only, ASCII): "\\n" as 1: 205 of 205 (and all 158
+  selections start on the line their name gives); "\\n" as 2: 24. UTF-16 cannot be told apart
+  (no characters outside the BMP).
+- nvivo15mac_codebook-only.qdpx: 1-byte "\\n" sources, no codings: nothing to measure.
+- atlasti84mac_*.qde/.qdpx, atlasti23_*.qdpx: no source texts shipped: nothing to measure.
+  QualCoder's importer documents that ATLAS.ti counts CRLF as 1; autocode prefers that for
+  ATLAS.ti files when the selections cannot decide.
 
 autocode's `Transcript.text` has "\\n" line endings and its offsets are code points. A
 `PositionModel` says how a tool counted; `auto_detect` picks, per source, the model under which
-most selections start and end on word boundaries (hand-made selections almost always do).
+most selections start and end on word boundaries (hand-made selections almost always do), with
+ties going to what the tool is known to do.
 """
 
 from __future__ import annotations
