@@ -278,6 +278,23 @@ def test_offset_convention_is_detected_without_autocode_metadata(
     assert _coding_facts(wrong.codings) != _coding_facts(back.codings)
 
 
+def test_metadata_note_offsets_are_trusted_only_in_autocode_files(
+    project: RefiProject, tmp_path: Path
+) -> None:
+    """A tool that re-exports our file keeps the note but counts positions its own way."""
+    path = export_qdpx(project, tmp_path / "study.qdpx", crlf_offsets=True, utf16_offsets=True)
+    xml = _project_xml(path)
+    stale = xml.replace(b'"crlf": true', b'"crlf": false').replace(
+        b'"utf16": true', b'"utf16": false'
+    )
+    assert stale != xml
+    reexported = stale.replace(b'origin="autocode ', b'origin="NVivo for Windows 12.6 was ')
+    tool_file = _rezip(path, tmp_path / "tool.qdpx", replace={"project.qde": reexported})
+    assert _coding_facts(import_qdpx(tool_file).codings) == _coding_facts(project.codings)
+    ours = _rezip(path, tmp_path / "ours.qdpx", replace={"project.qde": stale})
+    assert _coding_facts(import_qdpx(ours).codings) != _coding_facts(project.codings)
+
+
 def test_codebook_round_trip(project: RefiProject, tmp_path: Path) -> None:
     path = export_qdc(project.codebook, tmp_path / "codes.qdc")
     assert validate_codebook_xml(path.read_bytes()) == []

@@ -52,6 +52,7 @@ from autocode.types import Code, Codebook, Coding, Transcript
 ORIGIN = f"autocode {autocode.__version__}"
 # Characters XML 1.0 cannot carry (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_P = f"{{{PROJECT_NS}}}"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NAME_LENGTH = 80
 
@@ -122,41 +123,52 @@ def project_xml(project: RefiProject, model: PositionModel) -> tuple[bytes, dict
     user_guids = {
         coder: project.user_guids.get(coder) or stable_guid("user", coder) for coder in coders
     }
-
-    p = f"{{{PROJECT_NS}}}"
+    # Children in the order the schema's xsd:sequence wants: Users, CodeBook, Sources, Notes.
     root = etree.Element(
-        f"{p}Project", nsmap={None: PROJECT_NS}, name=_xml_text(project.name), origin=ORIGIN
+        f"{_P}Project", nsmap={None: PROJECT_NS}, name=_xml_text(project.name), origin=ORIGIN
     )
-    users = etree.SubElement(root, f"{p}Users") if coders else None
-    for coder in coders:
-        name = project.users.get(coder) or user_display_name(coder)
-        etree.SubElement(users, f"{p}User", guid=user_guids[coder], name=_xml_text(name))
+    if coders:
+        users = etree.SubElement(root, f"{_P}Users")
+        for coder in coders:
+            name = project.users.get(coder) or user_display_name(coder)
+            etree.SubElement(users, f"{_P}User", guid=user_guids[coder], name=_xml_text(name))
     if project.codebook.codes:
-        codes = etree.SubElement(etree.SubElement(root, f"{p}CodeBook"), f"{p}Codes")
+        codes = etree.SubElement(etree.SubElement(root, f"{_P}CodeBook"), f"{_P}Codes")
         _add_codes(codes, PROJECT_NS, project.codebook.codes, project.uncodable_code_ids)
+    texts = _add_sources(root, project, user_guids, model)
+    _add_notes(root, project, _metadata(project, user_guids, model))
+    return _serialise(root, validate_project_xml), texts
 
+
+def _add_sources(
+    root: etree._Element, project: RefiProject, user_guids: dict[str, str], model: PositionModel
+) -> dict[str, str]:
+    """One TextSource per transcript, with its codings; returns the texts by source GUID."""
+    texts: dict[str, str] = {}
+    if not project.transcripts:
+        return texts
     by_transcript: dict[str, list[Coding]] = {}
     for coding in project.codings:
         by_transcript.setdefault(coding.transcript_id, []).append(coding)
-    texts: dict[str, str] = {}
-    if project.transcripts:
-        sources = etree.SubElement(root, f"{p}Sources")
-        for transcript in project.transcripts:
-            guid = transcript_guid(transcript)
-            texts[guid] = transcript.text
-            source = etree.SubElement(
-                sources,
-                f"{p}TextSource",
-                guid=guid,
-                name=_xml_text(transcript.id),
-                plainTextPath=f"internal://{guid}.txt",
-            )
-            mapping = PositionMap(transcript.text, model)
-            for coding in sorted(by_transcript.get(transcript.id, []), key=_coding_key):
-                _add_selection(source, coding, mapping, user_guids[coding.coder])
+    sources = etree.SubElement(root, f"{_P}Sources")
+    for transcript in project.transcripts:
+        guid = transcript_guid(transcript)
+        texts[guid] = transcript.text
+        source = etree.SubElement(
+            sources,
+            f"{_P}TextSource",
+            guid=guid,
+            name=_xml_text(transcript.id),
+            plainTextPath=f"internal://{guid}.txt",
+        )
+        mapping = PositionMap(transcript.text, model)
+        for coding in sorted(by_transcript.get(transcript.id, []), key=_coding_key):
+            _add_selection(source, coding, mapping, user_guids[coding.coder])
+    return texts
 
+
+def _add_notes(root: etree._Element, project: RefiProject, metadata: dict) -> None:
     notes = [(note.guid, note.name, note.text, note.description) for note in project.notes]
-    metadata = _metadata(project, user_guids, model)
     if metadata:
         notes.append(
             (
@@ -166,17 +178,16 @@ def project_xml(project: RefiProject, model: PositionModel) -> tuple[bytes, dict
                 "Written by autocode to re-import this project exactly; safe to delete.",
             )
         )
-    if notes:
-        notes_element = etree.SubElement(root, f"{p}Notes")
-        for guid, name, text, description in notes:
-            if not is_guid(guid):
-                guid = stable_guid("note", f"{name}\0{text}")
-            note = etree.SubElement(notes_element, f"{p}Note", guid=guid)
-            note.set("name", _xml_text(name))
-            if description:
-                etree.SubElement(note, f"{p}Description").text = _xml_text(description)
-            etree.SubElement(note, f"{p}PlainTextContent").text = _xml_text(text)
-    return _serialise(root, validate_project_xml), texts
+    if not notes:
+        return
+    notes_element = etree.SubElement(root, f"{_P}Notes")
+    for guid, name, text, description in notes:
+        if not is_guid(guid):
+            guid = stable_guid("note", f"{name}\0{text}")
+        note = etree.SubElement(notes_element, f"{_P}Note", guid=guid, name=_xml_text(name))
+        if description:
+            etree.SubElement(note, f"{_P}Description").text = _xml_text(description)
+        etree.SubElement(note, f"{_P}PlainTextContent").text = _xml_text(text)
 
 
 def _check_coding(coding: Coding, transcripts: dict[str, Transcript], code_ids: set[str]) -> None:
@@ -207,7 +218,6 @@ def _coding_key(coding: Coding) -> tuple:
 def _add_selection(
     source: etree._Element, coding: Coding, mapping: PositionMap, user_guid: str
 ) -> None:
-    p = f"{{{PROJECT_NS}}}"
     key = "\0".join(map(str, (source.get("guid"), *_coding_key(coding))))
     created = _datetime(coding.created_at)
     excerpt = _xml_text(" ".join(mapping.text[coding.start : coding.end].split()))
@@ -215,7 +225,7 @@ def _add_selection(
         excerpt = excerpt[: _NAME_LENGTH - 1] + "…"
     selection = etree.SubElement(
         source,
-        f"{p}PlainTextSelection",
+        f"{_P}PlainTextSelection",
         guid=stable_guid("selection", key),
         name=excerpt,
         startPosition=str(mapping.position(coding.start)),
@@ -229,15 +239,15 @@ def _add_selection(
             parts.append(f"confidence={coding.confidence!r}")
         if coding.unit_index is not None:
             parts.append(f"unit={coding.unit_index}")
-        etree.SubElement(selection, f"{p}Description").text = "; ".join(parts)
+        etree.SubElement(selection, f"{_P}Description").text = "; ".join(parts)
     element = etree.SubElement(
         selection,
-        f"{p}Coding",
+        f"{_P}Coding",
         guid=stable_guid("coding", key),
         creatingUser=user_guid,
         creationDateTime=created,
     )
-    etree.SubElement(element, f"{p}CodeRef", targetGUID=code_guid(coding.code_id))
+    etree.SubElement(element, f"{_P}CodeRef", targetGUID=code_guid(coding.code_id))
 
 
 def _add_codes(

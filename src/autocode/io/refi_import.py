@@ -184,7 +184,10 @@ class _ProjectReader:
         codes = [self._with_autocode_id(code, guid_to_id) for code in codes]
         codebook_name = self.metadata["codebook_name"] or root.get("name", "")
         offsets = self.metadata["offsets"]
-        if offsets and detect_crlf and detect_utf16:  # autocode wrote down how it counted
+        from_autocode = origin.startswith("autocode ")
+        # Only a file autocode wrote counts positions as the note says: a tool that re-exports
+        # our file keeps the note but counts in its own way.
+        if offsets and from_autocode and detect_crlf and detect_utf16:
             model = PositionModel(bool(offsets.get("crlf")), bool(offsets.get("utf16")))
             detect_crlf = detect_utf16 = False
         sources = SourceReader(
@@ -198,7 +201,7 @@ class _ProjectReader:
             prefer_utf16=origin.lower().startswith("nvivo"),
             prefer_one_break="atlas" in origin.lower(),
             strict=self.strict,
-            from_autocode=origin.startswith("autocode "),
+            from_autocode=from_autocode,
             warnings=self.warnings,
         )
         transcripts, codings = sources.read(root, allow_missing_sources)
