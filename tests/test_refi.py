@@ -216,7 +216,11 @@ def test_guids_are_stable_and_keep_imported_ones(project: RefiProject) -> None:
 
 
 def test_round_trip_gives_back_the_project(project: RefiProject, tmp_path: Path) -> None:
-    back = import_qdpx(export_qdpx(project, tmp_path / "study.qdpx"))
+    project.uncodable_code_ids = {"belonging"}
+    path = export_qdpx(project, tmp_path / "study.qdpx")
+    assert b'name="Belonging" isCodable="false"' in _project_xml(path)
+    back = import_qdpx(path)
+    assert back.uncodable_code_ids == {"belonging"}
     assert [(t.id, t.text) for t in back.transcripts] == [
         (t.id, t.text) for t in project.transcripts
     ]
