@@ -27,6 +27,7 @@ _INLINE_TIME = re.compile(r"<\d[\d:.]*>")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
+_PUNCTUATION = re.compile(r"[,.;:!?…]+")
 _DIALOGUE_DASH = re.compile(r"^[-–—]\s*")
 _ATTACHES_LEFT = re.compile(r"^(?:[,.;:!?%…)\]}]|['’](?:s|t|re|ve|ll|d|m)\b)", re.IGNORECASE)
 
@@ -92,7 +93,8 @@ def _pieces(cues: list[Cue]) -> list[_Piece]:
                 speaker, text = labels[text]
             for overlap, start, end in overlap_segments(text, 0, len(text), is_speaker):
                 pieces.append(_Piece(overlap or speaker, text[start:end].strip(), cue.start))
-    return [piece for piece in pieces if any(ch.isalnum() for ch in piece.text)]
+    # keep word-level punctuation cues (",", "."); drop decorations such as "---"
+    return [p for p in pieces if _has_words(p.text) or _PUNCTUATION.fullmatch(p.text)]
 
 
 def _dialogue_lines(lines: list[str]) -> list[str]:
@@ -136,7 +138,11 @@ def _merge(pieces: list[_Piece]) -> list[_Piece]:
             last.text = _join(last.text, piece.text)
         else:
             merged.append(_Piece(piece.speaker, piece.text, piece.start))
-    return merged
+    return [piece for piece in merged if _has_words(piece.text)]
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def _same_speaker(first: str | None, second: str | None) -> bool:
