@@ -65,30 +65,55 @@ class _Layout:
     """Builds the visible text and remembers where each timestamp anchor starts."""
 
     def __init__(self) -> None:
-        self.text = ""
+        self._parts: list[str] = []
+        self._length = 0
         self.anchors: list[tuple[int, float]] = []  # (offset, seconds)
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
 
     def add(self, fragment: str) -> None:
         fragment = _SPACES.sub(" ", fragment)
-        if not self.text or self.text.endswith("\n"):
+        if self._at_line_start():
             fragment = fragment.lstrip(" ")
-        self.text += fragment
+        self._append(fragment)
 
     def line_break(self) -> None:
         self._trim_end()
-        self.text += "\n"
+        self._append("\n")
 
     def block_break(self) -> None:
         self._trim_end()
-        if self.text and not self.text.endswith("\n\n"):
-            self.text += "\n" if self.text.endswith("\n") else "\n\n"
+        if self._length and not self._ends_with("\n\n"):
+            self._append("\n" if self._ends_with("\n") else "\n\n")
 
     def anchor(self, seconds: float) -> None:
-        self.anchors.append((len(self.text), seconds))
+        self.anchors.append((self._length, seconds))
+
+    def _append(self, fragment: str) -> None:
+        if fragment:
+            self._parts.append(fragment)
+            self._length += len(fragment)
+
+    def _at_line_start(self) -> bool:
+        return not self._length or self._ends_with("\n")
+
+    def _ends_with(self, suffix: str) -> bool:
+        return "".join(self._parts[-len(suffix) :]).endswith(suffix)
 
     def _trim_end(self) -> None:
-        self.text = self.text.rstrip(" ")
-        self.anchors = [(min(offset, len(self.text)), s) for offset, s in self.anchors]
+        while self._parts and self._parts[-1].endswith(" "):
+            trimmed = self._parts[-1].rstrip(" ")
+            self._length -= len(self._parts[-1]) - len(trimmed)
+            if trimmed:
+                self._parts[-1] = trimmed
+                break
+            self._parts.pop()
+        index = len(self.anchors) - 1
+        while index >= 0 and self.anchors[index][0] > self._length:
+            self.anchors[index] = (self._length, self.anchors[index][1])
+            index -= 1
 
 
 def read(path: Path) -> Transcript:

@@ -109,7 +109,8 @@ def find_labels(text: str, start: int = 0) -> list[LabelLine]:
     for candidate in candidates:
         key = candidate.key
         if candidate.standalone:
-            ok = key in strong or key == "" or candidate.label.timestamp is not None
+            unknown_speaker = key == "" and "speaker" in candidate.label.raw.casefold()
+            ok = key in strong or unknown_speaker or candidate.label.timestamp is not None
         else:
             ok = key in strong or (
                 rev_style

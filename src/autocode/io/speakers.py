@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 _TRAILING_NUMBER = re.compile(r"^(.*?\D)\s*(\d+)$")
 _REPEATED_NUMBER = re.compile(r"(\d+)\s+\1$")  # "Interviewer2 2" is a typo for "Interviewer2"
 _UNKNOWN = re.compile(r"^(unknown|unidentified|unclear)( speaker)?$")
 
 
+@lru_cache(maxsize=4096)
 def clean_label(raw: str) -> str:
     """The label as written, without brackets, bold marks, slashes, the colon, outer spaces."""
     label = raw.strip().strip("*_").rstrip(":").strip()
@@ -25,6 +27,7 @@ def clean_label(raw: str) -> str:
     return label.lstrip("/").strip()
 
 
+@lru_cache(maxsize=4096)
 def speaker_key(raw: str) -> str:
     """The grouping key of a label; "" for labels that mean an unknown speaker."""
     key = clean_label(raw).casefold()
@@ -43,10 +46,13 @@ class SpeakerNames:
     def __init__(self) -> None:
         self._spellings: dict[str, Counter[str]] = {}
         self._merged: dict[str, Counter[str]] | None = None
+        self._merged_keys: dict[str, str] = {}
 
     def add(self, raw: str) -> None:
         key = speaker_key(raw)
         spelling = " ".join(clean_label(raw).split())
+        if key not in self._spellings:
+            self._merged_keys = {}
         self._spellings.setdefault(key, Counter())[spelling] += 1
         self._merged = None
 
@@ -71,10 +77,12 @@ class SpeakerNames:
 
     def _merged_key(self, key: str) -> str:
         """A bare role goes to its numbered variant when there is exactly one."""
-        if not key or key[-1].isdigit():
-            return key
-        numbered = [k for k in self._spellings if re.fullmatch(re.escape(key) + r"\d+", k)]
-        return numbered[0] if len(numbered) == 1 else key
+        if key not in self._merged_keys:
+            numbered = []
+            if key and not key[-1].isdigit():
+                numbered = [k for k in self._spellings if re.fullmatch(re.escape(key) + r"\d+", k)]
+            self._merged_keys[key] = numbered[0] if len(numbered) == 1 else key
+        return self._merged_keys[key]
 
 
 def _display_name(key: str, spellings: Counter[str]) -> str:
