@@ -210,3 +210,16 @@ def test_parse_timestamp() -> None:
     assert parse_timestamp("1:02") == 62.0
     assert parse_timestamp("0:0:1.5") == 1.5
     assert parse_timestamp("(01:00:00,250)") == 3600.25
+
+
+def test_noscribe_auto_language_is_not_a_language(tmp_path: Path) -> None:
+    path = tmp_path / "auto.txt"
+    path.write_text(
+        "Visit\n\nTranscribed with noScribe vers. 0.5\nAudio file: a.mp3\n"
+        "(Language: Auto | Speaker detection: auto)\n\nS00: [00:00:01] Hallo.\n",
+        encoding="utf-8",
+    )
+    transcript = read(path)
+    assert "language" not in transcript.metadata
+    assert transcript.metadata["audio_file"] == "a.mp3"
+    assert said(transcript) == [("S00", "Hallo.")]

@@ -99,7 +99,14 @@ def find_labels(text: str, start: int = 0) -> list[LabelLine]:
     inline = [c for c in candidates if not c.standalone]
     counts = Counter(c.key for c in inline)
     timed = {c.key for c in inline if c.label.timestamp is not None}
-    strong = {key for key in counts if _strong_evidence(key, counts[key], inline, timed)}
+    first_raw: dict[str, str] = {}
+    for candidate in inline:
+        first_raw.setdefault(candidate.key, candidate.label.raw)
+    strong = {
+        key
+        for key, count in counts.items()
+        if key in timed or _strong_evidence(first_raw[key], count)
+    }
     strong_lines = [c for c in inline if c.key in strong]
     # Rev.com files align every label's text in one column: singletons in that style count too
     rev_style = bool(strong_lines) and sum(c.wide_gap for c in strong_lines) >= 0.8 * len(
@@ -168,16 +175,9 @@ def _paragraph_start(text: str, line_start: int, text_start: int) -> bool:
     return not text[previous_line + 1 : line_start].strip()
 
 
-def _strong_evidence(key: str, count: int, inline: list[_Candidate], timed: set[str]) -> bool:
-    if is_role_like(_first_raw(key, inline)) or key in timed:
-        return True
-    if count >= 3:
-        return True
-    return count >= 2 and _name_cased(_first_raw(key, inline))
-
-
-def _first_raw(key: str, candidates: list[_Candidate]) -> str:
-    return next(c.label.raw for c in candidates if c.key == key)
+def _strong_evidence(raw: str, count: int) -> bool:
+    """A role word, a name written twice, or any label written three times."""
+    return is_role_like(raw) or count >= 3 or (count >= 2 and _name_cased(raw))
 
 
 def _label_like(key: str) -> bool:

@@ -33,7 +33,8 @@ def noscribe_header(text: str) -> NoScribeHeader | None:
     body_start = text.find("\n", marker.end())
     settings = _SETTINGS.search(text, marker.end(), marker.end() + 1500)
     if settings:
-        metadata["language"] = settings.group("code") or settings.group("language")
+        if settings.group("code"):  # "English (en)"; "Auto" names no language
+            metadata["language"] = settings.group("code")
         body_start = settings.end()
     elif audio:
         body_start = audio.end()
