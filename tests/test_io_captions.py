@@ -148,3 +148,30 @@ def test_a_vtt_without_cues_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("WEBVTT\n\nNOTE nothing here yet\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"empty\.vtt: no transcript text found"):
         read(path)
+
+
+def test_zoom_names_written_once_still_count_when_every_cue_is_labelled(tmp_path: Path) -> None:
+    path = tmp_path / "short_call.vtt"
+    path.write_text(
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\n"
+        "Dana Whitfield: We start now. //Luis Ortega: Okay. // Any questions?\n\n"
+        "2\n00:00:05.000 --> 00:00:06.000\nLuis Ortega: None.\n",
+        encoding="utf-8",
+    )
+    assert said(read(path)) == [
+        ("Dana Whitfield", "We start now."),
+        ("Luis Ortega", "Okay."),
+        ("Dana Whitfield", "Any questions?"),
+        ("Luis Ortega", "None."),
+    ]
+    lecture = tmp_path / "lecture.srt"
+    cues = ["Welcome back.", "Today: soil and water.", "First the soil.", "Then the water."]
+    lecture.write_text(
+        "".join(
+            f"{n}\n00:00:0{n},000 --> 00:00:0{n},900\n{cue}\n\n" for n, cue in enumerate(cues, 1)
+        ),
+        encoding="utf-8",
+    )
+    transcript = read(lecture)
+    assert transcript.speakers == [""]
+    assert said(transcript)[1] == ("", "Today: soil and water.")

@@ -80,7 +80,8 @@ def _pieces(cues: list[Cue]) -> list[_Piece]:
     labels = _zoom_labels(
         [text for _, voice, lines in cleaned if voice is None for text in _dialogue_lines(lines)]
     )
-    known = {speaker_key(v) for _, v, _ in cleaned if v} | {speaker_key(raw) for raw in labels}
+    known = {speaker_key(v) for _, v, _ in cleaned if v}
+    known |= {speaker_key(raw) for raw, _ in labels.values()}
 
     def is_speaker(name: str) -> bool:
         return speaker_key(name) in known or is_role_like(name)
@@ -121,7 +122,7 @@ def _zoom_labels(texts: list[str]) -> dict[str, tuple[str, str]]:
     for text in texts:
         line_starts[offset] = text
         offset += len(text) + 1
-    for label in find_labels(joined):
+    for label in find_labels(joined, lines_are_turns=True):
         text = line_starts.get(label.line_start)
         if text is not None:
             found[text] = (label.raw, joined[label.content_start : label.line_start + len(text)])

@@ -93,8 +93,12 @@ def parse_timestamp(text: str) -> float:
     return hours * 3600 + minutes * 60 + seconds + (float(f"0.{fraction}") if fraction else 0.0)
 
 
-def find_labels(text: str, start: int = 0) -> list[LabelLine]:
-    """The speaker labels in `text[start:]`, in order."""
+def find_labels(text: str, start: int = 0, *, lines_are_turns: bool = False) -> list[LabelLine]:
+    """The speaker labels in `text[start:]`, in order.
+
+    `lines_are_turns` (subtitle cues, one per line): when most lines open with a "Name:"
+    label, a name written once is a speaker too.
+    """
     candidates = sorted(_candidates(text, start), key=lambda c: c.label.line_start)
     inline = [c for c in candidates if not c.standalone]
     counts = Counter(c.key for c in inline)
@@ -102,10 +106,14 @@ def find_labels(text: str, start: int = 0) -> list[LabelLine]:
     first_raw: dict[str, str] = {}
     for candidate in inline:
         first_raw.setdefault(candidate.key, candidate.label.raw)
+    lines = text.count("\n", start) + 1
+    labelled_lines = lines_are_turns and len(inline) * 2 >= lines
     strong = {
         key
         for key, count in counts.items()
-        if key in timed or _strong_evidence(first_raw[key], count)
+        if key in timed
+        or _strong_evidence(first_raw[key], count)
+        or (labelled_lines and _name_cased(first_raw[key]))
     }
     strong_lines = [c for c in inline if c.key in strong]
     # Rev.com files align every label's text in one column: singletons in that style count too
