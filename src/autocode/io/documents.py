@@ -49,5 +49,6 @@ def opening(path: Path, kind: str) -> Iterator[None]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
         raise InputError(path, f"is not a valid {kind} (not a zip archive: {error})") from None
     except Exception as error:  # python-docx and lxml raise many types on broken files
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        detail = error.args[0] if isinstance(error, KeyError) and error.args else error
+        reason = (str(detail).splitlines() or [type(error).__name__])[0][:200]
         raise InputError(path, f"is not a valid {kind} ({reason})") from None
