@@ -60,7 +60,10 @@ def embedder() -> Embedder:
 def check_units(transcript: Transcript, units: Sequence[Unit], config: SegmentConfig) -> None:
     """Every promise `segment` makes about its units."""
     participants = participant_speakers(transcript, config)
-    turns = sorted(transcript.turns, key=lambda turn: (turn.start, turn.end))
+    turns = sorted(
+        transcript.turns or [Turn("", 0, len(transcript.text))],
+        key=lambda turn: (turn.start, turn.end),
+    )
     turn_of: list[int] = []
     previous_end = 0
     for position, unit in enumerate(units):
@@ -366,6 +369,15 @@ def test_overlapping_turns_give_disjoint_units() -> None:
     transcript = Transcript("overlap", text, [Turn("A", 0, 40), Turn("B", 20, len(text))])
     config = SegmentConfig(coherence=False, min_chars=0)
     check_units(transcript, segment(transcript, config), config)
+
+
+def test_transcript_without_turns_is_speakerless_speech() -> None:
+    transcript = Transcript("bare", f"  {ANSWER}\n\n{OFF_TOPIC} ")
+    config = SegmentConfig(coherence=False)
+    units = segment(transcript, config)
+    check_units(transcript, units, config)
+    assert [(unit.speaker, unit.text) for unit in units] == [("", ANSWER), ("", OFF_TOPIC)]
+    assert participant_speakers(transcript) == {""}
 
 
 # --- languages and pipelines -------------------------------------------------------------------

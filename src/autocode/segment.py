@@ -5,7 +5,8 @@ How a transcript becomes units (`segment`, `segment_many`):
    participant except those whose name is an interviewer role ("Interviewer", "Interviewer 2",
    "Moderator", "Facilitator", "Researcher", "Q", "I", ...) and the speaker named in
    `transcript.metadata["interviewer"]`; text without a speaker ("") is participant speech.
-   Non-participant turns stay in the transcript; they just yield no units.
+   Non-participant turns stay in the transcript; they just yield no units. A transcript
+   without turns is one speaker-less turn.
 2. Each turn is cut into sentences with spaCy (`autocode.sentences`: rule-based sentencizer in the
    transcript's language by default; a blank line always ends a sentence).
 3. With `drop_fillers`, sentences that are only fillers or noise ("Mm-hmm.", "Yeah, okay.",
@@ -14,9 +15,12 @@ How a transcript becomes units (`segment`, `segment_many`):
 4. A sentence longer than `max_chars` is cut at clause boundaries (`split_long_sentences`).
 5. Adjacent sentences of one turn merge into one unit while the result stays within `max_chars`
    and either part is shorter than `min_chars`, or (with `coherence`) the next sentence is on the
-   topic of the unit so far: cosine similarity between it and the normalised mean of the unit's
-   sentence embeddings is at least `threshold`. A unit left shorter than `min_chars` joins the
-   unit before it in the same turn when that fits. Units never cross a turn boundary.
+   topic of the unit so far: cosine similarity between it and the normalised mean of the
+   embeddings of the unit's sentences is at least `threshold`. Sentences shorter than
+   `min_chars` ("Um, so that was it.") carry little topic, merge by length anyway, and are
+   neither embedded nor counted in the mean; nor are turns of one sentence. A unit left shorter
+   than `min_chars` joins the unit before it in the same turn when that fits. Units never cross
+   a turn boundary.
 
 Every unit satisfies `unit.text == transcript.text[unit.start:unit.end]`, is trimmed and
 non-empty; units are in text order, do not overlap, and are indexed 0..n-1. A unit is longer than
@@ -143,7 +147,7 @@ def looks_like_interviewer(name: str) -> bool:
 def participant_speakers(transcript: Transcript, config: SegmentConfig | None = None) -> set[str]:
     """The speakers of `transcript` whose turns `segment` codes (see SegmentConfig)."""
     config = config or SegmentConfig()
-    speakers = transcript.speakers
+    speakers = list(dict.fromkeys(turn.speaker for turn in _turns_of(transcript)))
     if config.include_interviewers:
         return set(speakers)
     canonical = _canonical_names(transcript)
@@ -181,10 +185,10 @@ def segment_many(
 ) -> list[list[Unit]]:
     """Units of each transcript (one list per transcript, in input order).
 
-    All sentences of a batch of transcripts go to the embedder in one `encode` call (a batch is
-    as many whole transcripts as fit in 20,000 sentences). Pass an Embedder to reuse its cache;
-    otherwise one is made for `config.embed_model`. `progress(n)` is called after each batch
-    with the number of transcripts it finished.
+    The sentences of a batch of transcripts that coherence compares go to the embedder in one
+    `encode` call (a batch is as many whole transcripts as fit in 20,000 sentences). Pass an
+    Embedder to reuse its cache; otherwise one is made for `config.embed_model`. `progress(n)`
+    is called after each batch with the number of transcripts it finished.
     """
     config = config or SegmentConfig()
     if config.coherence and embedder is None:
@@ -211,23 +215,24 @@ def _units_of_batch(
     embedder: Embedder | None,
     progress: Callable[[int], None] | None,
 ) -> list[list[Unit]]:
-    vectors: np.ndarray | None = None
+    vectors_of: dict[tuple[int, int, int], np.ndarray] = {}
     if config.coherence and embedder is not None:
-        texts = [
-            transcript.text[start:end]
-            for transcript, turns in batch
-            for _, sentences in turns
-            for start, end in sentences
-        ]
-        vectors = embedder.encode(texts)
+        keys: list[tuple[int, int, int]] = []  # (transcript, turn, sentence) positions
+        texts: list[str] = []
+        for t, (transcript, turns) in enumerate(batch):
+            for u, (_, sentences) in enumerate(turns):
+                for s, (start, end) in enumerate(sentences):
+                    if len(sentences) > 1 and end - start >= config.min_chars:
+                        keys.append((t, u, s))
+                        texts.append(transcript.text[start:end])
+        if texts:
+            vectors_of = dict(zip(keys, embedder.encode(texts), strict=True))
     results: list[list[Unit]] = []
-    row = 0
-    for transcript, turns in batch:
+    for t, (transcript, turns) in enumerate(batch):
         units: list[Unit] = []
-        for turn, sentences in turns:
-            turn_vectors = None if vectors is None else vectors[row : row + len(sentences)]
-            row += len(sentences)
-            for start, end in _merge(sentences, turn_vectors, config):
+        for u, (turn, sentences) in enumerate(turns):
+            vectors = [vectors_of.get((t, u, s)) for s in range(len(sentences))]
+            for start, end in _merge(sentences, vectors, config):
                 text = transcript.text[start:end]
                 units.append(Unit(transcript.id, len(units), turn.speaker, start, end, text))
         results.append(units)
@@ -244,7 +249,7 @@ def _turn_sentences(transcript: Transcript, config: SegmentConfig) -> list[tuple
     text = transcript.text
     turn_blocks: list[tuple[Turn, list[Span]]] = []
     covered = 0  # clip a turn that starts inside the one before, so units never overlap
-    for turn in sorted(transcript.turns, key=lambda turn: (turn.start, turn.end)):
+    for turn in sorted(_turns_of(transcript), key=lambda turn: (turn.start, turn.end)):
         start, end = max(turn.start, covered), max(turn.end, covered)
         covered = end
         if turn.speaker in participants and start < end:
@@ -267,29 +272,45 @@ def _turn_sentences(transcript: Transcript, config: SegmentConfig) -> list[tuple
     return result
 
 
-def _merge(sentences: list[Span], vectors: np.ndarray | None, config: SegmentConfig) -> list[Span]:
-    """Merge adjacent sentences of one turn into unit spans (step 5 of the module docstring)."""
+def _turns_of(transcript: Transcript) -> list[Turn]:
+    """The turns, or for a transcript without any, its whole text as speaker-less speech."""
+    return transcript.turns or [Turn("", 0, len(transcript.text))]
+
+
+def _merge(
+    sentences: list[Span], vectors: list[np.ndarray | None], config: SegmentConfig
+) -> list[Span]:
+    """Merge adjacent sentences of one turn into unit spans (step 5 of the module docstring).
+
+    `vectors` has an embedding for each sentence that can be compared (None for short ones,
+    which merge by length and do not count towards the unit's topic, and without coherence).
+    """
     units: list[Span] = []
     start, end = sentences[0]
-    topic = None if vectors is None else vectors[0].astype(np.float64)
+    topic = _as_topic(vectors[0])
     for i in range(1, len(sentences)):
         next_start, next_end = sentences[i]
+        vector = vectors[i]
         fits = next_end - start <= config.max_chars
         short = end - start < config.min_chars or next_end - next_start < config.min_chars
         on_topic = False
-        if fits and not short and topic is not None and vectors is not None:
-            norm = float(np.linalg.norm(topic)) or 1.0
-            on_topic = float(topic @ vectors[i]) / norm >= config.threshold
+        if fits and not short and topic is not None and vector is not None:
+            norm = float(np.linalg.norm(topic))
+            on_topic = norm > 0 and float(topic @ vector) / norm >= config.threshold
         if fits and (short or on_topic):
             end = next_end
-            if topic is not None and vectors is not None:
-                topic = topic + vectors[i]
+            if vector is not None:
+                topic = _as_topic(vector) if topic is None else topic + vector
             continue
         _close(units, (start, end), config)
         start, end = next_start, next_end
-        topic = None if vectors is None else vectors[i].astype(np.float64)
+        topic = _as_topic(vector)
     _close(units, (start, end), config)
     return units
+
+
+def _as_topic(vector: np.ndarray | None) -> np.ndarray | None:
+    return None if vector is None else vector.astype(np.float64)
 
 
 def _close(units: list[Span], unit: Span, config: SegmentConfig) -> None:
