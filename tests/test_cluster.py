@@ -22,6 +22,7 @@ from autocode.cluster import (
 )
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder
+from autocode.errors import InputError
 from autocode.keywords import class_tfidf, keyword_label, stop_words, terms, tokenize
 from autocode.types import Unit
 
@@ -115,6 +116,11 @@ def test_tokenizer_drops_fillers_and_keeps_adjacent_phrases() -> None:
     assert not {"um", "know", "kind", "like", "yeah", "okay", "the"} & set(found)
     [plural, _] = tokenize(["The models failed.", "One model worked."])
     assert "model" in plural  # folded because "model" occurs too
+
+
+def test_a_missing_spacy_pipeline_is_a_clear_input_error() -> None:
+    with pytest.raises(InputError, match="cannot load spaCy pipeline"):
+        tokenize(["text"], spacy_model="no_such_spacy_pipeline_xyz")
 
 
 def test_class_tfidf_prefers_words_concentrated_in_a_group() -> None:

@@ -22,6 +22,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from autocode.errors import InputError
+
 FILLER_WORDS = frozenset(
     {
         "uh", "uhm", "um", "umm", "erm", "er", "ah", "oh", "hmm", "hm", "mm", "mmm", "mhm",
@@ -47,7 +49,13 @@ def _pipeline(model: str | None) -> Any:
 
     if model is None:
         return spacy.blank("en")
-    return spacy.load(model, disable=["ner", "parser", "textcat"])
+    try:
+        nlp = spacy.load(model)
+    except OSError as error:
+        raise InputError(model, f"cannot load spaCy pipeline: {error}") from None
+    # Lemmas need the tagger and attribute ruler, not the parser or entity recogniser.
+    nlp.select_pipes(disable=[p for p in ("parser", "ner", "textcat") if p in nlp.pipe_names])
+    return nlp
 
 
 def stop_words() -> frozenset[str]:
