@@ -1,0 +1,296 @@
+"""Batch coding: apply a saved theme classifier to many transcripts, resumably, into a project.
+
+    result = code_transcripts(["interviews/"], "models/seed-themes", "study")
+
+What a run does:
+1. Reads every file (`autocode.io.read_many`); unreadable files are collected in
+   `result.errors` (with `strict=True` the first one is raised before anything is written).
+2. Opens (or creates) the project with its writer lock, adds the model's codebook and records
+   the run (command, configuration, package versions, model).
+3. Skips transcripts already coded under the model's fingerprint (see autocode.batch_model)
+   with the same text; a changed file is coded again.
+4. Streams the rest: transcripts are segmented one at a time and gathered until a batch holds
+   `batch_units` units; the batch's unit texts are embedded in one call (through the project's
+   embedding cache), classified, and each transcript is committed with its units and codings in
+   one transaction. Only one batch of vectors is ever in memory.
+5. Writes the exports (autocode.batch_export) and marks the run done.
+
+A run killed at any point (kill -9 included) leaves whole transcripts only; the next run marks it
+interrupted, skips what was committed and codes the rest, ending with the codings an
+uninterrupted run gives. Embeddings computed before the kill are reused from the cache.
+
+Codings: every unit gets one coding per theme the classifier decides is present (probability at
+or above the theme's threshold, see `ThemeClassifier.decide`), with the probability as its
+confidence. Probabilities below the threshold are not stored as codings; they are in the
+coded-units export.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from autocode.batch_export import export_coded_units
+from autocode.batch_model import BatchModel, load_batch_model
+from autocode.embed import Embedder
+from autocode.errors import InputError
+from autocode.io import read_many
+from autocode.segment import SegmentConfig, segment
+from autocode.store import Project, sha256_text
+from autocode.types import Codebook, Coding, Transcript, Unit
+from autocode.versions import package_versions
+
+COMMAND = "code"
+DEFAULT_BATCH_UNITS = 1024
+# Coherence merging embeds the sentences of every multi-sentence turn before the units: on the
+# benchmark interviews it costs about a third more time (benchmarks/results/batch.json); it is
+# kept on so batch units are the same units `autocode suggest` and the segmenter's tests use.
+DEFAULT_SEGMENT_CONFIG = SegmentConfig()
+
+
+class BatchProgress(Protocol):
+    """What a progress display is told while a batch runs."""
+
+    def started(self, pending: Sequence[Transcript], skipped: int) -> None:
+        """Coding begins: `pending` will be coded, `skipped` were already."""
+
+    def committed(self, transcript: Transcript, units: int) -> None:
+        """One transcript's units and codings are stored."""
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did."""
+
+    run_id: int
+    coder: str
+    fingerprint: str
+    codebook: str
+    read: int
+    coded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    units: int = 0
+    codings: int = 0
+    embedded_texts: int = 0
+    seconds: float = 0.0
+    exports: dict[str, Path] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "coder": self.coder,
+            "fingerprint": self.fingerprint,
+            "codebook": self.codebook,
+            "transcripts_read": self.read,
+            "coded": self.coded,
+            "skipped": self.skipped,
+            "errors": [str(error) for error in self.errors],
+            "units": self.units,
+            "codings": self.codings,
+            "embedded_texts": self.embedded_texts,
+            "seconds": round(self.seconds, 3),
+            "units_per_second": round(self.units / self.seconds, 1) if self.seconds else None,
+            "exports": {name: str(path) for name, path in self.exports.items()},
+        }
+
+
+def code_transcripts(
+    paths: Sequence[str | Path],
+    model_dir: str | Path,
+    project_dir: str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    segment_config: SegmentConfig = DEFAULT_SEGMENT_CONFIG,
+    batch_units: int = DEFAULT_BATCH_UNITS,
+    strict: bool = False,
+    wait: float = 0.0,
+    device: str | None = None,
+    progress: BatchProgress | None = None,
+    model: BatchModel | None = None,
+) -> BatchResult:
+    """Code every transcript in `paths` (files or folders) with the model saved in `model_dir`.
+
+    Results go into the project at `project_dir` (created if missing) and, as files, into
+    `out_dir` (default `<project_dir>/exports`). `wait` is how long to wait for another process
+    holding the project's writer lock; without it a second run fails at once with the store's
+    message. Pass an already loaded `model` (from `load_batch_model(model_dir)`) to skip loading.
+    """
+    if batch_units < 1:
+        raise ValueError("batch_units must be at least 1")
+    transcripts, errors = read_many(paths, strict=strict)
+    model = model or load_batch_model(model_dir)
+    fingerprint = model.fingerprint(segment_config)
+    project_dir = Path(project_dir)
+    out = Path(out_dir) if out_dir is not None else project_dir / "exports"
+    config = {
+        "paths": [str(path) for path in paths],
+        "model_dir": str(model_dir),
+        "fingerprint": fingerprint,
+        "segment": segment_config.to_dict(),
+        "batch_units": batch_units,
+        "strict": strict,
+        "out_dir": str(out),
+    }
+    with Project.open_or_create(project_dir, writer=True, wait=wait) as project:
+        codebook = ensure_codebook(project, model.codebook)
+        run_id = project.start_run(COMMAND, config, package_versions(), model=model.coder)
+        result = BatchResult(run_id, model.coder, fingerprint, codebook, len(transcripts))
+        result.errors = list(errors)
+        began = time.perf_counter()
+        try:
+            coder = _Coder(project, model, fingerprint, run_id, codebook, segment_config, device)
+            coder.code(transcripts, result, batch_units, strict, progress)
+            result.seconds = time.perf_counter() - began
+            done = project.coded_hashes(fingerprint)
+            exported = [t.id for t in transcripts if done.get(t.id) == sha256_text(t.text)]
+            result.exports = export_coded_units(
+                project, exported, model, out, coder.new_embedder, batch_units
+            )
+        except KeyboardInterrupt:
+            project.finish_run(run_id, "interrupted", "interrupted by the user")
+            raise
+        except BaseException as error:
+            project.finish_run(run_id, "failed", f"{type(error).__name__}: {error}")
+            raise
+        project.finish_run(run_id, "done")
+    return result
+
+
+def ensure_codebook(project: Project, codebook: Codebook) -> str:
+    """Store the model's codebook, or add its missing codes to a stored one of that name.
+
+    Codes already stored keep their names and definitions (a researcher may have edited them).
+    """
+    if codebook.name not in project.codebooks():
+        project.add_codebook(codebook)
+        return codebook.name
+    stored = project.codebook(codebook.name)
+    missing = [code for code in codebook.codes if code.id not in stored.ids]
+    if missing:
+        project.add_codebook(Codebook(codebook.name, stored.codes + missing), replace=True)
+    return codebook.name
+
+
+@dataclass
+class _Coder:
+    """Segments, embeds, classifies and commits pending transcripts, a batch at a time."""
+
+    project: Project
+    model: BatchModel
+    fingerprint: str
+    run_id: int
+    codebook: str
+    segment_config: SegmentConfig
+    device: str | None
+    embedded: int = 0
+
+    def new_embedder(self) -> Embedder:
+        """A fresh Embedder per batch: its in-memory memo must not grow with the whole run."""
+        return Embedder(self.model.classifier.embedder, device=self.device, cache=self.project)
+
+    def code(
+        self,
+        transcripts: Sequence[Transcript],
+        result: BatchResult,
+        batch_units: int,
+        strict: bool,
+        progress: BatchProgress | None,
+    ) -> None:
+        done = self.project.coded_hashes(self.fingerprint)
+        pending = [t for t in transcripts if done.get(t.id) != sha256_text(t.text)]
+        result.skipped = [t.id for t in transcripts if done.get(t.id) == sha256_text(t.text)]
+        if progress is not None:
+            progress.started(pending, len(result.skipped))
+        embedder = self.new_embedder()
+        batch: list[tuple[Transcript, list[Unit]]] = []
+        size = 0
+        for transcript in pending:
+            units = segment(transcript, self.segment_config, embedder=self._counting(embedder))
+            batch.append((transcript, units))
+            size += len(units)
+            if size >= batch_units:
+                self._commit(batch, embedder, result, strict, progress)
+                batch, size, embedder = [], 0, self.new_embedder()
+        if batch:
+            self._commit(batch, embedder, result, strict, progress)
+        result.embedded_texts = self.embedded
+
+    def _counting(self, embedder: Embedder) -> _CountingEncoder:
+        return _CountingEncoder(embedder, self)
+
+    def _commit(
+        self,
+        batch: list[tuple[Transcript, list[Unit]]],
+        embedder: Embedder,
+        result: BatchResult,
+        strict: bool,
+        progress: BatchProgress | None,
+    ) -> None:
+        texts = [unit.text for _, units in batch for unit in units]
+        themes = self.model.theme_ids
+        proba = np.zeros((0, len(themes)))
+        chosen = np.zeros((0, len(themes)), dtype=int)
+        if texts:
+            frame = self.model.classifier.proba_from_vectors(self._encode(embedder, texts))
+            proba, chosen = frame.to_numpy(), self.model.classifier.decide(frame).to_numpy()
+        row = 0
+        for transcript, units in batch:
+            codings = [
+                Coding(
+                    transcript.id,
+                    unit.start,
+                    unit.end,
+                    theme_id,
+                    self.model.coder,
+                    float(proba[row + i, j]),
+                    None,
+                    unit.index,
+                )
+                for i, unit in enumerate(units)
+                for j, theme_id in enumerate(themes)
+                if chosen[row + i, j]
+            ]
+            row += len(units)
+            try:
+                self.project.commit_coded_transcript(
+                    transcript,
+                    units,
+                    codings,
+                    self.fingerprint,
+                    self.run_id,
+                    coder=self.model.coder,
+                    codebook=self.codebook,
+                )
+            except InputError as error:  # e.g. a changed text under human codings
+                if strict:
+                    raise
+                result.errors.append(error)
+                continue
+            result.coded.append(transcript.id)
+            result.units += len(units)
+            result.codings += len(codings)
+            if progress is not None:
+                progress.committed(transcript, len(units))
+
+    def _encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        return embedder.encode(texts, progress=self._count_embedded)
+
+    def _count_embedded(self, n: int) -> None:
+        self.embedded += n
+
+
+class _CountingEncoder:
+    """The batch's Embedder for segmentation, counting the texts the model really embeds."""
+
+    def __init__(self, embedder: Embedder, coder: _Coder) -> None:
+        self._embedder = embedder
+        self._coder = coder
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._coder._encode(self._embedder, texts)

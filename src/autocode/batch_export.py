@@ -1,0 +1,170 @@
+"""The files `autocode code` leaves for analysis: coded units and a transcript x theme table.
+
+- coded_units.csv / coded_units.parquet: one row per meaning unit: transcript, unit_index,
+  speaker, start, end, text, one probability column per theme (`p_<theme id>`, every theme, also
+  below its threshold) and `themes`, the predicted theme ids joined by ";".
+- transcript_themes.csv: one row per transcript: `units`, then per theme `n_<id>` (units coded
+  with it) and `share_<id>` (n / units; 0 for a transcript without participant units).
+
+Probabilities are recomputed from the units stored in the project and their cached embeddings
+(no model run), so transcripts coded by an earlier, interrupted run export exactly like the
+ones coded now, and memory stays bounded: a chunk of units at a time is in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from autocode.batch_model import BatchModel
+from autocode.embed import Embedder
+from autocode.store import Project
+from autocode.types import Unit
+
+UNITS_CSV = "coded_units.csv"
+UNITS_PARQUET = "coded_units.parquet"
+THEMES_CSV = "transcript_themes.csv"
+THEME_SEPARATOR = ";"
+
+
+def probability_column(theme_id: str) -> str:
+    return f"p_{theme_id}"
+
+
+def export_coded_units(
+    project: Project,
+    transcript_ids: Sequence[str],
+    model: BatchModel,
+    out_dir: Path,
+    new_embedder: Callable[[], Embedder],
+    chunk_units: int,
+) -> dict[str, Path]:
+    """Write the files above into `out_dir` (created if missing); returns name -> path.
+
+    Each file appears complete or not at all: all are written beside their final names, then
+    renamed.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = {name: out_dir / name for name in (UNITS_CSV, UNITS_PARQUET, THEMES_CSV)}
+    temporary = {name: _temporary_beside(path) for name, path in targets.items()}
+    themes = model.theme_ids
+    counts: dict[str, np.ndarray] = {tid: np.zeros(len(themes) + 1, int) for tid in transcript_ids}
+    try:
+        writer: pq.ParquetWriter | None = None
+        first = True
+        for frame, chosen in _coded_chunks(
+            project, transcript_ids, model, new_embedder, chunk_units
+        ):
+            _count(counts, frame["transcript"].to_numpy(), chosen)
+            frame.to_csv(
+                temporary[UNITS_CSV], mode="w" if first else "a", header=first, index=False
+            )
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(temporary[UNITS_PARQUET], table.schema)
+            writer.write_table(table)
+            first = False
+        if writer is not None:
+            writer.close()
+        _theme_table(counts, themes).to_csv(temporary[THEMES_CSV], index=False)
+        for name, path in targets.items():
+            os.replace(temporary[name], path)
+    finally:
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
+    return targets
+
+
+def _coded_chunks(
+    project: Project,
+    transcript_ids: Sequence[str],
+    model: BatchModel,
+    new_embedder: Callable[[], Embedder],
+    chunk_units: int,
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """(unit rows, 0/1 theme matrix) per chunk; one empty chunk when there are no units."""
+    produced = False
+    for units in _unit_chunks(project, transcript_ids, chunk_units):
+        produced = True
+        vectors = new_embedder().encode([unit.text for unit in units])
+        proba = model.classifier.proba_from_vectors(vectors)
+        chosen = model.classifier.decide(proba).to_numpy()
+        yield unit_frame(units, model.theme_ids, proba.to_numpy(), chosen), chosen
+    if not produced:
+        empty = np.zeros((0, len(model.theme_ids)))
+        yield unit_frame([], model.theme_ids, empty, empty.astype(int)), empty.astype(int)
+
+
+def unit_frame(
+    units: Sequence[Unit], theme_ids: Sequence[str], proba: np.ndarray, chosen: np.ndarray
+) -> pd.DataFrame:
+    """The coded-units rows of `units` (see the module docstring for the columns)."""
+    frame = pd.DataFrame(
+        {
+            "transcript": pd.Series([u.transcript_id for u in units], dtype="object"),
+            "unit_index": pd.Series([u.index for u in units], dtype="int64"),
+            "speaker": pd.Series([u.speaker for u in units], dtype="object"),
+            "start": pd.Series([u.start for u in units], dtype="int64"),
+            "end": pd.Series([u.end for u in units], dtype="int64"),
+            "text": pd.Series([u.text for u in units], dtype="object"),
+        }
+    )
+    for j, theme_id in enumerate(theme_ids):
+        frame[probability_column(theme_id)] = proba[:, j].astype("float64")
+    frame["themes"] = pd.Series(
+        [
+            THEME_SEPARATOR.join(t for t, on in zip(theme_ids, row, strict=True) if on)
+            for row in chosen
+        ],
+        dtype="object",
+    )
+    return frame
+
+
+def _unit_chunks(
+    project: Project, transcript_ids: Iterable[str], chunk_units: int
+) -> Iterator[list[Unit]]:
+    chunk: list[Unit] = []
+    for transcript_id in transcript_ids:
+        chunk.extend(project.units(transcript_id))
+        if len(chunk) >= chunk_units:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _count(counts: dict[str, np.ndarray], transcripts: np.ndarray, chosen: np.ndarray) -> None:
+    for transcript_id, row in zip(transcripts, chosen, strict=True):
+        tally = counts[str(transcript_id)]
+        tally[0] += 1
+        tally[1:] += row
+
+
+def _theme_table(counts: dict[str, np.ndarray], theme_ids: Sequence[str]) -> pd.DataFrame:
+    rows = []
+    for transcript_id, tally in counts.items():
+        units = int(tally[0])
+        row: dict[str, object] = {"transcript": transcript_id, "units": units}
+        for j, theme_id in enumerate(theme_ids):
+            row[f"n_{theme_id}"] = int(tally[j + 1])
+        for j, theme_id in enumerate(theme_ids):
+            row[f"share_{theme_id}"] = tally[j + 1] / units if units else 0.0
+        rows.append(row)
+    columns = ["transcript", "units"]
+    columns += [f"{kind}_{t}" for kind in ("n", "share") for t in theme_ids]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _temporary_beside(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    return Path(name)

@@ -1,0 +1,111 @@
+"""A saved theme classifier as batch coding sees it: coder name, resume fingerprint, codebook.
+
+- coder: `model:<name>@<version>`. The name is the model folder's name; the version is the
+  autocode version recorded in the model card plus the first 8 hex digits of the training-data
+  hash, e.g. `model:seed-themes@0.1.0+d93d7ea9`. A model retrained on other data is another coder,
+  so its codings sit beside the old model's instead of replacing them.
+- fingerprint: what must be equal for an earlier result to be reused. It covers the embedder id,
+  the training-data hash, the theme ids, thresholds and `min_themes`, a hash of the weights (so a
+  model retrained with other settings on the same data codes again) and the segmentation settings
+  (other units are another result). A transcript is skipped only when it was coded under the same
+  fingerprint with the same text.
+- codebook: the model's themes, named and defined from the model card when it carries them
+  (`themes: [{id, name, definition}]` or `codebook: {name, themes: [...]}`), else by their ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autocode.classify import ThemeClassifier
+from autocode.segment import SegmentConfig
+from autocode.types import Code, Codebook
+
+
+@dataclass(frozen=True)
+class BatchModel:
+    """A loaded classifier with the names batch coding records its results under."""
+
+    classifier: ThemeClassifier
+    name: str
+    version: str
+    codebook: Codebook
+
+    @property
+    def coder(self) -> str:
+        return f"model:{self.name}@{self.version}"
+
+    @property
+    def theme_ids(self) -> list[str]:
+        return list(self.classifier.theme_ids_)
+
+    @property
+    def embedder_id(self) -> str:
+        return str(self.classifier.card_["embedder"]["id"])
+
+    def fingerprint(self, segment_config: SegmentConfig) -> str:
+        """`<embedder id>/<training data hash, 12>/<digest of everything else, 16>`."""
+        classifier = self.classifier
+        weights = hashlib.sha256()
+        for array in (classifier.coef_, classifier.intercept_):
+            weights.update(np.ascontiguousarray(array, dtype="<f8").tobytes())
+        identity = {
+            "embedder": self.embedder_id,
+            "data_sha256": self._data_hash,
+            "themes": self.theme_ids,
+            "thresholds": [round(float(t), 12) for t in classifier.thresholds_],
+            "min_themes": classifier.min_themes,
+            "weights_sha256": weights.hexdigest(),
+            "segment": segment_config.to_dict(),
+        }
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8"))
+        return f"{self.embedder_id}/{self._data_hash[:12]}/{digest.hexdigest()[:16]}"
+
+    @property
+    def _data_hash(self) -> str:
+        return str(self.classifier.card_.get("training", {}).get("data_sha256") or "unknown")
+
+
+def load_batch_model(directory: str | Path) -> BatchModel:
+    """Load a saved ThemeClassifier (InputError when it is not one) and name it for batch use."""
+    folder = Path(directory)
+    classifier = ThemeClassifier.load(folder)
+    card = classifier.card_
+    name = folder.resolve().name
+    data_hash = str(card.get("training", {}).get("data_sha256") or "")
+    version = str(card.get("autocode_version") or "unknown")
+    if data_hash:
+        version = f"{version}+{data_hash[:8]}"
+    return BatchModel(classifier, name, version, card_codebook(card, name))
+
+
+def card_codebook(card: dict[str, Any], default_name: str) -> Codebook:
+    """The model's themes as a Codebook, with names and definitions where the card has them."""
+    section = card.get("codebook") if isinstance(card.get("codebook"), dict) else {}
+    entries = card.get("themes") or section.get("themes") or section.get("codes") or []
+    described: dict[str, dict[str, Any]] = {}
+    if isinstance(entries, dict):
+        entries = [
+            {"id": key, **(value if isinstance(value, dict) else {"name": value})}
+            for key, value in entries.items()
+        ]
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("id") is not None:
+            described[str(entry["id"])] = entry
+    codes = []
+    for theme_id in card["theme_ids"]:
+        entry = described.get(str(theme_id), {})
+        codes.append(
+            Code(
+                id=str(theme_id),
+                name=str(entry.get("name") or theme_id),
+                definition=str(entry.get("definition") or entry.get("statement") or "").strip(),
+            )
+        )
+    return Codebook(str(section.get("name") or default_name), codes)

@@ -1,0 +1,130 @@
+"""`autocode code`: batch-code transcripts with a saved classifier into a project, resumably."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from autocode.cli.app import app, user_errors
+from autocode.types import Transcript
+
+
+class _ProgressBar:
+    """Files, units, units/s and an ETA (from the characters still to code) on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.files = 0
+        self.units = 0
+        self.began = time.perf_counter()
+
+    def started(self, pending: Sequence[Transcript], skipped: int) -> None:
+        self.began = time.perf_counter()
+        self.task = self.progress.add_task(
+            "coding",
+            total=sum(len(t.text) for t in pending) or 1,
+            files=f"0/{len(pending)}",
+            units=0,
+            rate=0.0,
+        )
+        self.pending = len(pending)
+        if skipped:
+            self.progress.console.print(f"{skipped} transcript(s) already coded: skipped")
+
+    def committed(self, transcript: Transcript, units: int) -> None:
+        assert self.task is not None
+        self.files += 1
+        self.units += units
+        elapsed = max(time.perf_counter() - self.began, 1e-9)
+        self.progress.update(
+            self.task,
+            advance=len(transcript.text),
+            files=f"{self.files}/{self.pending}",
+            units=self.units,
+            rate=self.units / elapsed,
+        )
+
+
+@app.command()
+@user_errors
+def code(
+    paths: list[Path] = typer.Argument(..., help="Transcript files or folders."),
+    model: Path = typer.Option(..., "--model", help="Folder of a saved theme classifier."),
+    project: Path = typer.Option(..., "--project", help="Project folder (created if missing)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for the exports (default: PROJECT/exports)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first unreadable file."),
+    wait: float = typer.Option(
+        0.0, "--wait", help="Seconds to wait for another run to release the project."
+    ),
+    batch_units: int = typer.Option(
+        1024, "--batch-units", min=1, help="Units embedded and classified together."
+    ),
+    coherence: bool = typer.Option(
+        True, help="Merge sentences into units by embedding similarity (slower)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    json_output: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Code every transcript with a saved classifier; re-running resumes where a run stopped."""
+    from autocode.batch import DEFAULT_SEGMENT_CONFIG, code_transcripts
+    from autocode.segment import SegmentConfig
+
+    status = Console(stderr=True, quiet=quiet)
+    config = SegmentConfig(**{**DEFAULT_SEGMENT_CONFIG.to_dict(), "coherence": coherence})
+    columns = (
+        TextColumn("{task.fields[files]} files"),
+        BarColumn(),
+        TextColumn("{task.fields[units]} units, {task.fields[rate]:.0f} units/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=status, transient=True, disable=quiet) as progress:
+        result = code_transcripts(
+            paths,
+            model,
+            project,
+            out_dir=out,
+            segment_config=config,
+            batch_units=batch_units,
+            strict=strict,
+            wait=wait,
+            progress=_ProgressBar(progress),
+        )
+    if json_output:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    if not result.coded:
+        status.print(
+            f"nothing new to code: {len(result.skipped)} transcript(s) already coded "
+            f"by {result.coder}",
+            soft_wrap=True,
+        )
+    else:
+        rate = f", {result.units / result.seconds:.0f} units/s" if result.seconds else ""
+        status.print(
+            f"coded {len(result.coded)} transcript(s), {result.units} units, "
+            f"{result.codings} codings by {result.coder}{rate}; "
+            f"{len(result.skipped)} already coded",
+            soft_wrap=True,
+        )
+    warnings = Console(stderr=True)  # bad files are listed even with --quiet
+    for error in result.errors:
+        warnings.print(f"not coded: {error}", soft_wrap=True, markup=False, highlight=False)
+    if result.exports:
+        status.print(f"exports in {next(iter(result.exports.values())).parent}")
