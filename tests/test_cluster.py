@@ -16,10 +16,10 @@ from autocode.cluster import (
     NO_THEME,
     ClusterConfig,
     CodeSet,
-    cluster_agreement,
     find_candidate_codes,
     scaled_parameters,
 )
+from autocode.cluster_agreement import cluster_agreement
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder
 from autocode.errors import InputError

@@ -8,20 +8,23 @@ n=260; exam-proctoring answers, n=531; sentences of 19 ML-quality interviews, n=
 - Geometry: unit vectors are L2-normalised, reduced by PCA to `reduce_to` dimensions (5 by
   default, as BERTopic's UMAP) and normalised again, so euclidean distance ranks like cosine.
   PCA is an eigen-decomposition of the d x d covariance: exact, deterministic (signs fixed) and
-  fast (0.1 s at 20,000 x 384, where a full SVD took 25 s). More dimensions gave HDBSCAN less
-  density contrast on real interview sentences: at n=5,284, 5 dims gave 18 codes and 53%
-  outliers, 10 dims 13 codes and 65%; on the seed excerpts NMI was 0.36 at 5 dims, 0.29 at 10.
+  fast (0.1 s at 20,000 x 384; scikit-learn's full SVD took 25 s on the same busy machine).
+  More dimensions gave HDBSCAN less density contrast on real interview sentences: at n=5,284,
+  5 dims gave 18 codes and 53% outliers, 10 dims 13 codes and 65%; on the seed excerpts NMI
+  was 0.36 at 5 dims and 0.29 at 10 (on corpora this small the two are close and swap with the
+  sample: adding the 17 unthemed seed utterances made 10 dims slightly better).
 - `min_cluster_size = max(3, round(0.35 * sqrt(n)))`: 3 at n=20, 4 at 129, 25 at 5,284, 49 at
   20,000. A code needs a few units even in a pilot study, and the number of codes should grow
   more slowly than the number of units.
-- `min_samples = 1`: a larger value makes HDBSCAN more conservative, and small corpora then come
-  out mostly as outliers (BERTopic users' most common complaint). With 1, outliers fell from 33%
-  to 13% on the seed excerpts and from 54% to 50% at n=5,284, at equal or better NMI.
+- `min_samples = 1`: larger values make HDBSCAN more conservative, and small corpora then come
+  out mostly as outliers (BERTopic users' most common complaint). Seed excerpts, min_samples
+  1/2/3: 13%/19%/52% outliers, NMI 0.36/0.32/0.26; n=5,284: 53%/57%/66% outliers.
 - `cluster_selection_method = "eom"` at every size, with `max_cluster_size` capped at 25% of the
-  units (never below 5 x min_cluster_size). Uncapped, eom sometimes returns one cluster holding
-  85-97% of interview sentences; "leaf" avoids that but leaves far more outliers (21% vs 13% on
-  the seed excerpts, 71% vs 47% at n=1,500, 75% vs 53% at n=5,284). The cap keeps eom's few
-  outliers without the giant cluster. Both are settable in `ClusterConfig`.
+  units (never below 5 x min_cluster_size). Uncapped, eom sometimes returned one cluster holding
+  85-97% of interview sentences (at n=150 and 1,500, and at 8-10 dimensions); "leaf" avoids
+  that but leaves more outliers at every size tried (seed excerpts 21% vs 13%, n=1,500 65% vs
+  55%, n=5,284 75% vs 53%). The cap keeps eom's fewer outliers without the giant cluster.
+  Both are settable in `ClusterConfig`.
 - Nothing is random: the same vectors give the same codes, so no seed is needed.
 
 Theme mapping: a code's probability for a theme is the mean of its units' probabilities from the
@@ -46,7 +49,7 @@ of subject.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -370,53 +373,3 @@ def find_candidate_codes(
         )
     outliers = np.flatnonzero(labels == OUTLIER).tolist()
     return CodeSet(codes, labels, outliers, parameters, reassigned)
-
-
-@dataclass(frozen=True)
-class ClusterAgreement:
-    """Agreement of a clustering with human labels of the same units."""
-
-    nmi: float
-    ari: float
-    purity: float
-    n_units: int  # units scored
-    n_outliers: int  # outliers among the units given
-    n_clusters: int  # clusters scored (the outlier cluster included when counted)
-    outliers: str  # "one cluster" or "excluded"
-
-
-def cluster_agreement(
-    labels: Sequence[int] | np.ndarray,
-    human_labels: Sequence[Hashable],
-    include_outliers: bool,
-) -> ClusterAgreement:
-    """NMI, ARI (scikit-learn) and purity of cluster `labels` (-1 outlier) against human labels.
-
-    With `include_outliers`, all outliers form ONE extra cluster: it is usually mixed, so it lowers
-    purity and ARI rather than inflating them (as singleton clusters would, each trivially pure).
-    Without, outliers are excluded and the scores describe the clustered units only; read them
-    with `n_outliers`. Purity: each cluster's most common human label, summed, over the units.
-    """
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    predicted = np.asarray(labels, dtype=int)
-    human = np.asarray([str(label) for label in human_labels], dtype=object)
-    if len(predicted) != len(human):
-        raise ValueError(f"{len(predicted)} cluster labels but {len(human)} human labels")
-    n_outliers = int((predicted == OUTLIER).sum())
-    if not include_outliers:
-        keep = predicted != OUTLIER
-        predicted, human = predicted[keep], human[keep]
-    if not len(predicted):
-        nan = float("nan")
-        return ClusterAgreement(nan, nan, nan, 0, n_outliers, 0, "excluded")
-    table = pd.crosstab(predicted, human)
-    return ClusterAgreement(
-        nmi=float(normalized_mutual_info_score(human, predicted)),
-        ari=float(adjusted_rand_score(human, predicted)),
-        purity=float(table.max(axis=1).sum() / len(predicted)),
-        n_units=len(predicted),
-        n_outliers=n_outliers,
-        n_clusters=len(table),
-        outliers="one cluster" if include_outliers else "excluded",
-    )
