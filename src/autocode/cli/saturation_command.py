@@ -1,0 +1,369 @@
+"""`autocode saturation`: code saturation over interviews, from transcripts or a coded CSV, and
+the check of a new interview against an earlier run.
+
+Three modes, chosen by the options:
+- transcripts (PATH... [--codes clusters|themes]): read in order, segment, embed (cached), code
+  every unit (candidate codes by clustering all units, or themes the classifier decides);
+- coded CSV (--coded FILE): the human codings of a table;
+- new interview (--baseline DIR PATH): PATH against the clustered baseline an earlier
+  transcripts run saved in DIR.
+The first two write DIR/saturation.json, saturation.png and saturation.html (a transcripts run
+with candidate codes also writes the baseline: baseline.npz and codes.json). Everything is
+computed before the first file is written, so an error leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from autocode.cli.app import app, user_errors
+from autocode.errors import InputError
+from autocode.interview_codes import SaturationInputError
+
+CODE_SOURCES = ("clusters", "themes")
+RESULT_FORMAT = "autocode-saturation"
+RESULT_FORMAT_VERSION = 1
+
+
+@app.command()
+@user_errors
+def saturation(
+    paths: list[Path] = typer.Argument(
+        None,
+        help="Transcript files or folders in interview order (a folder's files in natural name "
+        "order); with --baseline, the one new interview.",
+        show_default=False,
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder to write saturation.json, .png and .html (and the baseline)."
+    ),
+    codes: str = typer.Option(
+        "clusters", "--codes", help="clusters: candidate codes; themes: the classifier's themes."
+    ),
+    model: Path = typer.Option(
+        Path("models/seed-themes"), "--model", help="Theme classifier folder for --codes themes."
+    ),
+    embed_model: str | None = typer.Option(
+        None, "--embed-model", help="sentence-transformers model for clusters (default: offline)."
+    ),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Embedding cache file (default: the user cache folder)."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not keep embeddings on disk."),
+    order_by: str | None = typer.Option(
+        None,
+        "--order-by",
+        help="given (as listed / first appearance), name (natural order of ids) or date "
+        "(transcript metadata, or --date-column). Default: date with --date-column, else given.",
+    ),
+    order_file: Path | None = typer.Option(
+        None, "--order", help="Text file listing every interview id once, one per line."
+    ),
+    coded: Path | None = typer.Option(
+        None, "--coded", help="Coded CSV: one row per unit and code, or codes joined by ';'."
+    ),
+    interview_column: str = typer.Option("interview", help="--coded: interview id column."),
+    code_column: str = typer.Option("code", help="--coded: code column."),
+    count_column: str | None = typer.Option(
+        None, help="--coded: units per row (default: a 'count' or 'units' column, else 1)."
+    ),
+    date_column: str | None = typer.Option(None, help="--coded: interview date column."),
+    where: list[str] = typer.Option(
+        [],
+        "--where",
+        help="--coded: keep rows with COLUMN=VALUE (repeat; one column: any value, several "
+        "columns: all), e.g. --where role=codings --where coder=PO.",
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="--out folder of an earlier transcripts run with clusters."
+    ),
+    quantile: float = typer.Option(
+        0.95, help="--baseline: within-code distance quantile that counts as 'within a code'."
+    ),
+    base_size: int = typer.Option(4, help="Guest et al.: interviews in the base."),
+    run_length: int = typer.Option(2, help="Guest et al.: interviews per run."),
+    threshold: float = typer.Option(0.05, help="Guest et al.: new-information threshold."),
+    run_step: str = typer.Option("sliding", help="sliding (runs overlap) or consecutive."),
+    permutations: int = typer.Option(1000, help="Random interview orders for the band."),
+    seed: int = typer.Option(0, help="Seed of the random orders."),
+    min_units: int = typer.Option(1, help="Units a code needs in an interview to count there."),
+    min_units_total: int = typer.Option(1, help="Units a code needs in the whole study."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
+) -> None:
+    """Code saturation (Guest, Namey & Chen 2020) with its curve, band over orders and Chao2."""
+    from autocode.guest import check_guest_parameters
+
+    status = Console(stderr=True, quiet=quiet)
+    paths = list(paths or [])
+    guest = dict(base_size=base_size, run_length=run_length, threshold=threshold)
+    if baseline is not None:
+        if coded is not None or len(paths) != 1:
+            raise SaturationInputError("--baseline DIR takes exactly one new interview file")
+        _new_interview(baseline, paths[0], out, cache, no_cache, quantile, threshold, status)
+        return
+    if out is None:
+        raise SaturationInputError("--out DIR is required (where the results are written)")
+    if codes not in CODE_SOURCES:
+        raise SaturationInputError(f"--codes must be one of {', '.join(CODE_SOURCES)}")
+    # Unusable parameters fail here, before any reading or embedding (n = 10**9 passes the count).
+    check_guest_parameters(10**9, base_size, run_length, threshold, run_step)
+    order = _read_order(order_file)
+    settings: dict[str, Any] = {
+        **guest,
+        "run_step": run_step,
+        "permutations": permutations,
+        "seed": seed,
+        "min_units_per_interview": min_units,
+        "min_units_total": min_units_total,
+        "order_by": order_by or ("date" if date_column else "given"),
+        "order_file": str(order_file) if order_file else None,
+    }
+    if coded is not None:
+        if paths:
+            raise SaturationInputError("give transcripts or --coded FILE, not both")
+        from autocode.saturation_sources import parse_where, read_coded_csv
+
+        data = read_coded_csv(
+            coded,
+            interview_column=interview_column,
+            code_column=code_column,
+            count_column=count_column,
+            date_column=date_column,
+            where=parse_where(where),
+            order_by=settings["order_by"],
+            order=order,
+        )
+        inputs: dict[str, Any] = {
+            "mode": "coded-csv",
+            "coded": str(coded),
+            "interview_column": interview_column,
+            "code_column": code_column,
+            "count_column": count_column,
+            "date_column": date_column,
+            "where": list(where),
+        }
+        extra_files: dict[str, bytes] = {}
+    else:
+        if not paths:
+            raise SaturationInputError("give transcript files or folders, or --coded FILE")
+        data, inputs, extra_files = _codes_of_transcripts(
+            paths, codes, model, embed_model, cache, no_cache, settings, order, status
+        )
+    files = _result_files(data, settings, inputs, status)
+    _write_all(out, {**files, **extra_files})
+    status.print(f"wrote {', '.join(str(out / name) for name in sorted({**files, **extra_files}))}")
+
+
+def _read_order(order_file: Path | None) -> list[str] | None:
+    from autocode.saturation_sources import read_order_file
+
+    return read_order_file(order_file) if order_file is not None else None
+
+
+def _embedder(model: str | None, cache: Path | None, no_cache: bool) -> Any:
+    from autocode.embed import Embedder, EmbeddingCache, default_cache_path
+
+    store = None if no_cache else EmbeddingCache(cache or default_cache_path())
+    return Embedder(model, cache=store)
+
+
+def _codes_of_transcripts(
+    paths: list[Path],
+    codes: str,
+    model: Path,
+    embed_model: str | None,
+    cache: Path | None,
+    no_cache: bool,
+    settings: dict[str, Any],
+    order: list[str] | None,
+    status: Console,
+) -> tuple[Any, dict[str, Any], dict[str, bytes]]:
+    """InterviewCodes of the transcripts, what the JSON says about them, and baseline files."""
+    from autocode.guest import check_guest_parameters
+    from autocode.saturation_pipeline import (
+        cluster_interview_codes,
+        embed_interviews,
+        read_interviews,
+        theme_interview_codes,
+    )
+
+    transcripts = read_interviews(paths, order_by=settings["order_by"], order=order)
+    check_guest_parameters(
+        len(transcripts),
+        settings["base_size"],
+        settings["run_length"],
+        settings["threshold"],
+        settings["run_step"],
+    )
+    classifier = None
+    if codes == "themes":
+        from autocode.classify import ThemeClassifier
+
+        classifier = ThemeClassifier.load(model)
+        embed_model = classifier.embedder
+    embedder = _embedder(embed_model, cache, no_cache)
+    with status.status(f"segmenting and embedding {len(transcripts)} transcripts"):
+        embedded = embed_interviews(transcripts, embedder)
+    inputs: dict[str, Any] = {
+        "mode": "transcripts",
+        "paths": [str(p) for p in paths],
+        "codes": codes,
+        "embedder": embedded.model_id,
+        "segment_config": embedded.segment_config.to_dict(),
+        "interviews": [
+            {"id": t.id, "source": t.metadata.get("source"), "units": len(u)}
+            for t, u in zip(embedded.transcripts, embedded.units, strict=True)
+        ],
+        "interviews_without_units": embedded.without_units,
+    }
+    for interview in embedded.without_units:
+        status.print(f"note: {interview} has no participant meaning unit; it contributes no codes")
+    extra: dict[str, bytes] = {}
+    if classifier is not None:
+        data = theme_interview_codes(embedded, classifier.use_embedder(embedder))
+        inputs["model"] = {"path": str(model), "themes": list(classifier.theme_ids_)}
+        return data, inputs, extra
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from autocode.saturation_baseline import CODES_FILE, VECTORS_FILE, baseline_files
+
+    with status.status(f"clustering {len(embedded.all_units)} units"):
+        data, code_set = cluster_interview_codes(embedded)
+    arrays, document = baseline_files(embedded, code_set, embed_model)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    extra[VECTORS_FILE] = buffer.getvalue()
+    extra[CODES_FILE] = _json_bytes(document)
+    inputs["cluster_parameters"] = asdict(code_set.parameters)
+    inputs["candidate_codes"] = document["codes"]
+    inputs["outlier_units"] = len(code_set.outliers)
+    return data, inputs, extra
+
+
+def _result_files(
+    data: Any, settings: dict[str, Any], inputs: dict[str, Any], status: Console
+) -> dict[str, bytes]:
+    """saturation.json, .png and .html, computed in memory."""
+    from autocode import __version__
+    from autocode.report.saturation_section import saturation_page, saturation_summary
+    from autocode.saturation import assess_saturation
+    from autocode.saturation_plot import plot_saturation
+    from autocode.versions import package_versions
+
+    with status.status(f"assessing saturation over {data.n_interviews} interviews"):
+        result = assess_saturation(
+            data,
+            base_size=settings["base_size"],
+            run_length=settings["run_length"],
+            threshold=settings["threshold"],
+            run_step=settings["run_step"],
+            min_units_per_interview=settings["min_units_per_interview"],
+            min_units_total=settings["min_units_total"],
+            n_permutations=settings["permutations"],
+            seed=settings["seed"],
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        png = plot_saturation(result, Path(folder) / "saturation.png").read_bytes()
+    order = _order_words(settings)
+    summary = saturation_summary(result, order=order)
+    document = {
+        "format": RESULT_FORMAT,
+        "format_version": RESULT_FORMAT_VERSION,
+        "autocode_version": __version__,
+        **result.to_dict(),
+        "summary": summary,
+        "codes_per_interview": data.to_mapping(),
+        "inputs": inputs,
+        "settings": settings,
+        "versions": package_versions(),
+    }
+    typer.echo(summary)
+    return {
+        "saturation.json": _json_bytes(document),
+        "saturation.png": png,
+        "saturation.html": saturation_page(result, png, order=order).encode("utf-8"),
+    }
+
+
+def _order_words(settings: dict[str, Any]) -> str:
+    if settings["order_file"]:
+        return f"in the order listed in {Path(settings['order_file']).name}"
+    return {
+        "given": "in the order given",
+        "name": "in natural order of their ids",
+        "date": "in order of their dates",
+    }[settings["order_by"]]
+
+
+def _new_interview(
+    baseline_dir: Path,
+    path: Path,
+    out: Path | None,
+    cache: Path | None,
+    no_cache: bool,
+    quantile: float,
+    threshold: float,
+    status: Console,
+) -> None:
+    from autocode.io import read
+    from autocode.saturation_baseline import check_against_baseline, load_baseline
+
+    if not 0 < quantile <= 1:
+        raise SaturationInputError(f"--quantile must be in (0, 1], got {quantile}")
+    if not 0 <= threshold <= 1:
+        raise SaturationInputError(f"--threshold must be between 0 and 1, got {threshold}")
+    loaded = load_baseline(baseline_dir)
+    transcript = read(path)
+    embedder = _embedder(loaded.embed_model, cache, no_cache)
+    with status.status(f"checking {transcript.id} against {baseline_dir}"):
+        report = check_against_baseline(
+            loaded, transcript, embedder, quantile=quantile, threshold=threshold
+        )
+    if out is not None:
+        document = {
+            **report.to_dict(),
+            "baseline": str(baseline_dir),
+            "new_interview": str(path),
+        }
+        _write_all(out, {"new-interview.json": _json_bytes(document)})
+    typer.echo(report.verdict)
+    for code in report.new_codes:
+        quote = code["exemplars"][0] if code["exemplars"] else ""
+        status.print(f"new candidate code {code['id']} ({code['size']} units): {code['label']}")
+        status.print(f'  e.g. "{quote[:160]}"', highlight=False)
+
+
+def _json_bytes(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _write_all(folder: Path, files: dict[str, bytes]) -> None:
+    """Write every file to a temporary name first, then rename them all into place."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(folder, "is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            staged.append((name, Path(temporary)))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private
+        for name, temporary in staged:
+            os.replace(temporary, folder / name)
+    finally:
+        for _, temporary in staged:
+            temporary.unlink(missing_ok=True)
