@@ -3,6 +3,7 @@
 from autocode.cli import code_command as code_command
 from autocode.cli import evaluate_command, train_command
 from autocode.cli import saturation_command as saturation_command
+from autocode.cli import suggest_command as suggest_command
 from autocode.cli.app import app, main
 
 __all__ = ["app", "evaluate_command", "main", "train_command"]

@@ -1,0 +1,152 @@
+"""`autocode suggest`: candidate codes and theme suggestions, with evidence, for new transcripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from autocode.cli.app import app, user_errors
+
+
+class _Steps:
+    """One rich progress bar per pipeline step; a step ends when the next one starts."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.current: TaskID | None = None
+
+    def __call__(self, name: str, total: int | None) -> Callable[[int], None]:
+        self.finish()
+        task = self.progress.add_task(name, total=total)
+        self.current = task
+        return lambda n: self.progress.advance(task, n)
+
+    def finish(self) -> None:
+        if self.current is not None:
+            task = self.progress.tasks[self.current]
+            done = task.completed if task.total is None else task.total
+            self.progress.update(self.current, total=max(done, 1), completed=max(done, 1))
+            self.current = None
+
+
+def _command(paths: list[Path], options: dict[str, Any], flags: dict[str, bool]) -> list[str]:
+    """The command as it would be typed, from the parsed arguments."""
+    command = ["autocode", "suggest", *map(str, paths)]
+    for name, value in options.items():
+        if value is not None:
+            command += [f"--{name}", str(value)]
+    return command + [f"--{name}" for name, on in flags.items() if on]
+
+
+def _summary(out: Path, files: dict[str, Path], counts: dict[str, int], errors: list) -> str:
+    document = {
+        "out": str(out),
+        "files": {name: str(path) for name, path in files.items()},
+        "counts": counts,
+        "errors": [{"path": e.path, "problem": e.problem} for e in errors],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+@app.command()
+@user_errors
+def suggest(
+    paths: list[Path] = typer.Argument(..., help="Transcript files or folders (searched deeply)."),
+    model: Path = typer.Option(
+        Path("models/seed-themes"), "--model", help="Folder of a saved theme classifier."
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder for units.csv, codes.csv, report.html."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Hand-coded corpus for evidence; default: the model's own."
+    ),
+    participants: str | None = typer.Option(
+        None,
+        "--participants",
+        help="Comma-separated speakers to code (default: everyone but interviewer roles "
+        "such as 'Interviewer', 'Moderator', 'Q').",
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first unreadable file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or messages."),
+    json_summary: bool = typer.Option(
+        False, "--json", help="Print a machine-readable summary on stdout."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Recorded with the run (no step is random)."),
+    cache: bool = typer.Option(
+        True, "--cache/--no-cache", help="Reuse embeddings from the on-disk cache."
+    ),
+) -> None:
+    """Suggest candidate codes and themes, with the nearest hand-coded excerpts as evidence."""
+    from autocode.cluster import ClusterConfig
+    from autocode.segment import SegmentConfig
+    from autocode.suggest import NothingToCode, SuggestConfig
+    from autocode.suggest import suggest as run_suggest
+    from autocode.suggest_output import REPORT_FILE, write_suggestions
+
+    command = _command(
+        paths,
+        {"model": model, "out": out, "corpus": corpus, "participants": participants, "seed": seed},
+        {"strict": strict, "quiet": quiet, "json": json_summary, "no-cache": not cache},
+    )
+    console = Console(stderr=True, quiet=quiet)
+    speakers = None
+    if participants is not None:
+        speakers = tuple(name.strip() for name in participants.split(",") if name.strip())
+    config = SuggestConfig(
+        segment=SegmentConfig(participants=speakers or None), cluster=ClusterConfig(), seed=seed
+    )
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
+            steps = _Steps(progress)
+            result = run_suggest(
+                paths,
+                model,
+                corpus_dir=corpus,
+                config=config,
+                strict=strict,
+                use_cache=cache,
+                progress=steps,
+            )
+            steps("writing", None)
+            files = write_suggestions(result, out, command=command)
+            steps.finish()
+    except NothingToCode as error:
+        for bad in error.errors:
+            console.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
+        if json_summary:
+            typer.echo(_summary(out, {}, {}, error.errors))
+        raise
+    for warning in result.settings.get("warnings", []):
+        console.print(f"warning: {warning}", soft_wrap=True, highlight=False, markup=False)
+    for bad in result.errors:
+        console.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
+    counts = result.settings["counts"] | {"errors": len(result.errors)}
+    console.print(
+        f"{counts['transcripts']} transcript(s), {counts['units']} units, {counts['codes']} "
+        f"candidate codes; report: {files[REPORT_FILE]}",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
+    if json_summary:
+        typer.echo(_summary(out, files, counts, result.errors))

@@ -1,0 +1,302 @@
+"""Suggested codes for new transcripts: read -> segment -> embed -> cluster -> classify -> evidence.
+
+`suggest(paths, model_dir)` runs the whole pipeline on files and folders; `suggest_codes` starts
+from Transcripts already read. Both return `Suggestions`: every meaning unit with its theme
+probabilities, the themes suggested by the classifier's thresholds, its candidate code, and the
+nearest hand-coded excerpts of the corpus as evidence. `autocode.suggest_output` turns that into
+units.csv, codes.csv, report.html and run.json. Nothing is written here.
+
+Nothing in the pipeline is random (HDBSCAN, PCA and the embedder are deterministic), so the same
+input and settings give the same output; the seed is recorded with the run all the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autocode.classify import CARD_FILE, WEIGHTS_FILE, ThemeClassifier, data_hash
+from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
+from autocode.corpus import Corpus, load_corpus
+from autocode.embed import Embedder, EmbeddingCache, default_cache_path, model_identity
+from autocode.errors import AutocodeError, InputError
+from autocode.evidence import EvidenceIndex, Excerpt
+from autocode.io import read_many
+from autocode.segment import SegmentConfig, segment_many
+from autocode.types import Code, Transcript, Unit
+from autocode.versions import package_versions
+
+# step(name, total) -> advance(n): how a caller shows progress (total None: unknown length).
+StepProgress = Callable[[str, int | None], Callable[[int], None]]
+
+
+class NothingToCode(AutocodeError):
+    """No file could be read, or what was read holds no participant speech; `errors` are the
+    files that could not be read."""
+
+    def __init__(self, message: str, errors: Sequence[InputError] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True)
+class SuggestConfig:
+    """Every setting of a suggest run; `to_dict()` is what run.json records."""
+
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    evidence: int = 1  # nearest hand-coded excerpts shown per unit
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.evidence < 1:
+            raise ValueError("SuggestConfig.evidence must be at least 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment.to_dict(),
+            "cluster": asdict(self.cluster),
+            "evidence_per_unit": self.evidence,
+            "seed": self.seed,
+        }
+
+
+@dataclass
+class Suggestions:
+    """What `suggest` found. Rows of `probabilities` and `suggested`, `evidence` and
+    `codes.labels` follow `units` (all transcripts' units, in transcript then text order)."""
+
+    transcripts: list[Transcript]
+    units: list[Unit]
+    probabilities: pd.DataFrame  # one column per theme id
+    suggested: pd.DataFrame  # 0/1, the classifier's per-theme thresholds applied
+    codes: CodeSet
+    evidence: list[list[Excerpt]]
+    themes: list[Code]  # the classifier's themes, named from the corpus codebook
+    settings: dict[str, Any]
+    errors: list[InputError] = field(default_factory=list)
+
+    def suggested_themes(self, position: int) -> tuple[str, ...]:
+        """Theme ids suggested for unit `position`, most probable first."""
+        flags = self.suggested.iloc[position]
+        chosen = [theme for theme in self.suggested.columns if flags[theme]]
+        row = self.probabilities.iloc[position]
+        return tuple(sorted(chosen, key=lambda theme: -row[theme]))  # stable: ties keep order
+
+    def code_of(self, position: int) -> str | None:
+        """The candidate code id of unit `position`, None for an outlier."""
+        label = int(self.codes.labels[position])
+        return None if label < 0 else self.codes.codes[label].id
+
+
+def _no_progress(name: str, total: int | None) -> Callable[[int], None]:
+    return lambda n: None
+
+
+def model_fingerprint(model_dir: str | Path) -> str:
+    """Short SHA-256 of a saved classifier's card and weights: which model made a run."""
+    digest = hashlib.sha256()
+    for name in (CARD_FILE, WEIGHTS_FILE):
+        digest.update((Path(model_dir) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_model_and_corpus(
+    model_dir: str | Path, corpus_dir: str | Path | None = None
+) -> tuple[ThemeClassifier, Corpus, list[str]]:
+    """The classifier, the hand-coded corpus its evidence comes from, and warnings.
+
+    Without `corpus_dir` the corpus the model card names is used. A corpus other than the
+    model's training data still works (its excerpts are shown as evidence) but is warned about.
+    """
+    classifier = ThemeClassifier.load(model_dir)
+    if corpus_dir is None:
+        named = classifier.card_.get("corpus")
+        if not named or not Path(named).is_dir():
+            raise InputError(
+                model_dir, "the model card names no corpus folder that exists here; give --corpus"
+            )
+        corpus_dir = named
+    corpus = load_corpus(corpus_dir)
+    warnings = []
+    texts, labels, _ = corpus.theme_examples()
+    if data_hash(texts, labels.reindex(columns=classifier.theme_ids_, fill_value=0)) != (
+        classifier.training_.get("data_sha256")
+    ):
+        warnings.append(
+            f"{corpus_dir}: not the data the model was trained on; its excerpts are shown as "
+            "evidence all the same"
+        )
+    return classifier, corpus, warnings
+
+
+def theme_codes(classifier: ThemeClassifier, corpus: Corpus) -> list[Code]:
+    """The classifier's themes with names (and colours) from the corpus codebook."""
+    known = {code.id: code for code in corpus.codebook.codes}
+    return [known.get(theme_id, Code(theme_id, theme_id)) for theme_id in classifier.theme_ids_]
+
+
+def suggest(
+    paths: Iterable[str | Path],
+    model_dir: str | Path,
+    *,
+    corpus_dir: str | Path | None = None,
+    config: SuggestConfig | None = None,
+    strict: bool = False,
+    embedder: Embedder | None = None,
+    use_cache: bool = True,
+    progress: StepProgress | None = None,
+) -> Suggestions:
+    """Read files and folders and suggest codes and themes for their meaning units.
+
+    Files that cannot be read are collected in `Suggestions.errors` (with `strict`, the first
+    one is raised). Raises NothingToCode when no file could be read. Without an `embedder`, one
+    is made for the classifier's model, with the persistent on-disk cache if `use_cache`.
+    """
+    config = config or SuggestConfig()
+    progress = progress or _no_progress
+    classifier, corpus, warnings = load_model_and_corpus(model_dir, corpus_dir)
+    paths = [Path(p) for p in paths]
+    tick = progress("reading", None)
+    transcripts, errors = read_many(paths, strict=strict)
+    tick(len(transcripts) + len(errors))
+    if not transcripts:
+        what = f"none of the {len(errors)} file(s) could be read" if errors else "no files found"
+        raise NothingToCode(f"{what} in {', '.join(map(str, paths)) or 'no input'}", errors)
+    if embedder is None:
+        cache = EmbeddingCache(default_cache_path()) if use_cache else None
+        embedder = Embedder(classifier.embedder, cache=cache)
+    evidence = EvidenceIndex.from_corpus(corpus, embedder)
+    result = suggest_codes(
+        transcripts,
+        classifier,
+        evidence,
+        embedder=embedder,
+        config=config,
+        progress=progress,
+        themes=theme_codes(classifier, corpus),
+    )
+    result.errors = errors
+    result.settings.update(
+        {
+            "inputs": [_input_record(t) for t in transcripts],
+            "errors": [str(error) for error in errors],
+            "model": {
+                "path": str(model_dir),
+                "fingerprint": model_fingerprint(model_dir),
+                **result.settings["model"],
+            },
+            "corpus": str(corpus.directory),
+            "warnings": warnings,
+        }
+    )
+    return result
+
+
+def suggest_codes(
+    transcripts: Sequence[Transcript],
+    classifier: ThemeClassifier,
+    evidence: EvidenceIndex,
+    *,
+    embedder: Embedder | None = None,
+    config: SuggestConfig | None = None,
+    progress: StepProgress | None = None,
+    themes: Sequence[Code] | None = None,
+) -> Suggestions:
+    """Segment, embed, cluster, classify and find evidence for transcripts already read.
+
+    `evidence` must hold vectors of the classifier's embedder; its excerpts also tell the
+    clustering which codes are unlike anything hand-coded (possible new themes).
+    """
+    config = config or SuggestConfig()
+    progress = progress or _no_progress
+    embedder = embedder or Embedder(classifier.embedder)
+    expected = classifier.card_["embedder"]["id"] if hasattr(classifier, "card_") else None
+    if expected is not None and embedder.model_id != expected:
+        raise ValueError(f"embedder {embedder.model_id} is not the classifier's {expected}")
+    same_model = model_identity(config.segment.embed_model) == embedder.model_id
+    tick = progress("segmenting", len(transcripts))
+    per_transcript = segment_many(
+        transcripts, config.segment, embedder=embedder if same_model else None, progress=tick
+    )
+    units = [unit for units in per_transcript for unit in units]
+    if not units:
+        raise NothingToCode(
+            f"no participant speech to code in the {len(transcripts)} transcript(s) read "
+            "(check --participants and the speaker labels)"
+        )
+    vectors = _embed(embedder, [unit.text for unit in units], progress("embedding", len(units)))
+    tick = progress("clustering", None)
+    codes = find_candidate_codes(
+        units,
+        vectors,
+        classifier=classifier,
+        reference_vectors=evidence.vectors,
+        config=config.cluster,
+    )
+    tick(1)
+    tick = progress("classifying and finding evidence", len(units))
+    probabilities = classifier.proba_from_vectors(vectors)
+    suggested = classifier.decide(probabilities)
+    nearest = evidence.nearest(vectors, k=config.evidence)
+    tick(len(units))
+    card = getattr(classifier, "card_", {})
+    settings: dict[str, Any] = {
+        **config.to_dict(),
+        "cluster_parameters": asdict(codes.parameters),
+        "model": {
+            "embedder": embedder.model_id,
+            "theme_ids": list(classifier.theme_ids_),
+            "thresholds": dict(
+                zip(classifier.theme_ids_, map(float, classifier.thresholds_), strict=True)
+            ),
+            "training_data_sha256": classifier.training_.get("data_sha256"),
+            "trained_with_autocode": card.get("autocode_version"),
+        },
+        "evidence_excerpts": len(evidence),
+        "counts": {
+            "transcripts": len(transcripts),
+            "units": len(units),
+            "codes": len(codes.codes),
+            "outliers": len(codes.outliers),
+        },
+        "versions": package_versions(),
+    }
+    return Suggestions(
+        transcripts=list(transcripts),
+        units=units,
+        probabilities=probabilities,
+        suggested=suggested,
+        codes=codes,
+        evidence=nearest,
+        themes=list(themes) if themes is not None else [Code(t, t) for t in classifier.theme_ids_],
+        settings=settings,
+    )
+
+
+def _embed(embedder: Embedder, texts: list[str], tick: Callable[[int], None]) -> np.ndarray:
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        tick(n)
+
+    vectors = embedder.encode(texts, progress=advance)
+    tick(len(texts) - done)  # texts found in the cache
+    return vectors
+
+
+def _input_record(transcript: Transcript) -> dict[str, Any]:
+    source = transcript.metadata.get("source", "")
+    record = {"path": str(source), "transcript": transcript.id}
+    record["format"] = transcript.metadata.get("format", "")
+    if source and Path(source).is_file():
+        record["sha256"] = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    return record

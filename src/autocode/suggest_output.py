@@ -1,0 +1,161 @@
+"""The files of a suggest run: units.csv, codes.csv, report.html and run.json.
+
+All four are built in memory first, then each is written to a temporary file beside its target
+and the temporaries are renamed into place only once every one is written, so a failure leaves
+no half-written output (and no mix of old and new files, short of a failure between renames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from autocode.cluster import NO_THEME
+from autocode.report.html import UnitView, render_report
+from autocode.suggest import Suggestions
+
+UNITS_FILE = "units.csv"
+CODES_FILE = "codes.csv"
+REPORT_FILE = "report.html"
+RUN_FILE = "run.json"
+DIGITS = 4  # probabilities and similarities in the CSV files
+
+
+def units_frame(suggestions: Suggestions) -> pd.DataFrame:
+    """One row per unit: where it is, its text, theme probabilities, suggested themes, its
+    candidate code ("" for an outlier) and the nearest hand-coded excerpts as evidence."""
+    s = suggestions
+    frame = pd.DataFrame(
+        {
+            "transcript": [u.transcript_id for u in s.units],
+            "index": [u.index for u in s.units],
+            "speaker": [u.speaker for u in s.units],
+            "start": [u.start for u in s.units],
+            "end": [u.end for u in s.units],
+            "text": [u.text for u in s.units],
+        }
+    )
+    for theme in s.probabilities.columns:
+        frame[f"p_{theme}"] = s.probabilities[theme].round(DIGITS).to_numpy()
+    frame["suggested"] = [";".join(s.suggested_themes(i)) for i in range(len(s.units))]
+    frame["code"] = [s.code_of(i) or "" for i in range(len(s.units))]
+    depth = max((len(found) for found in s.evidence), default=0)
+    for k in range(depth):
+        found = [row[k] if k < len(row) else None for row in s.evidence]
+        prefix = f"evidence_{k + 1}_"
+        frame[prefix + "excerpt_id"] = [e.excerpt_id if e else "" for e in found]
+        frame[prefix + "participant"] = [e.participant if e else "" for e in found]
+        frame[prefix + "themes"] = [";".join(e.themes) if e else "" for e in found]
+        frame[prefix + "similarity"] = [round(e.similarity, DIGITS) if e else None for e in found]
+        frame[prefix + "text"] = [e.text if e else "" for e in found]
+    return frame
+
+
+def codes_frame(suggestions: Suggestions) -> pd.DataFrame:
+    """One row per candidate code (CodeSet.to_frame) plus the theme's name, a possible-new-theme
+    flag and the units it holds as "transcript#index" separated by ";"."""
+    s = suggestions
+    frame = s.codes.to_frame()
+    names = {theme.id: theme.name for theme in s.themes}
+    frame.insert(frame.columns.get_loc("theme") + 1, "theme_name", frame["theme"].map(names))
+    frame["theme_name"] = frame["theme_name"].fillna("")
+    frame.insert(
+        frame.columns.get_loc("theme_name") + 1, "possible_new_theme", frame["theme"] == NO_THEME
+    )
+    frame["units"] = [
+        ";".join(f"{s.units[i].transcript_id}#{s.units[i].index}" for i in code.unit_indices)
+        for code in s.codes.codes
+    ]
+    for column in ("theme_probability", "runner_up_probability", "reference_similarity"):
+        frame[column] = pd.to_numeric(frame[column]).round(DIGITS)
+    return frame
+
+
+def unit_views(suggestions: Suggestions) -> list[UnitView]:
+    s = suggestions
+    records = s.probabilities.round(DIGITS).to_dict(orient="records")
+    return [
+        UnitView(
+            unit=unit,
+            themes=s.suggested_themes(i),
+            probabilities=records[i],
+            code_id=s.code_of(i),
+            evidence=tuple(s.evidence[i]),
+        )
+        for i, unit in enumerate(s.units)
+    ]
+
+
+def suggestions_report(suggestions: Suggestions, title: str = "autocode: suggested codes") -> str:
+    """report.html of a suggest run (see autocode.report.html.render_report)."""
+    s = suggestions
+    counts = s.settings.get("counts", {})
+    subtitle = (
+        f"{counts.get('transcripts', len(s.transcripts))} transcript(s), "
+        f"{counts.get('units', len(s.units))} meaning units, {len(s.codes.codes)} candidate "
+        "codes. Suggestions for a researcher to review: nothing here is final coding."
+    )
+    settings = {key: value for key, value in s.settings.items() if key != "errors"}
+    return render_report(
+        title=title,
+        subtitle=subtitle,
+        transcripts=s.transcripts,
+        units=unit_views(s),
+        themes=s.themes,
+        codes=s.codes.codes,
+        settings=settings,
+        problems=[str(error) for error in s.errors],
+    )
+
+
+def run_record(suggestions: Suggestions, command: list[str] | None = None) -> dict[str, Any]:
+    """run.json: the command, inputs, settings, model, versions, seed, counts and errors."""
+    record: dict[str, Any] = {"command": command or []}
+    record.update(suggestions.settings)
+    record["errors"] = [str(error) for error in suggestions.errors]
+    record["created_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return record
+
+
+def write_suggestions(
+    suggestions: Suggestions, out_dir: str | Path, *, command: list[str] | None = None
+) -> dict[str, Path]:
+    """Write units.csv, codes.csv, report.html and run.json into `out_dir`; returns the paths."""
+    contents = {
+        UNITS_FILE: units_frame(suggestions).to_csv(index=False, lineterminator="\n"),
+        CODES_FILE: codes_frame(suggestions).to_csv(index=False, lineterminator="\n"),
+        REPORT_FILE: suggestions_report(suggestions),
+        RUN_FILE: json.dumps(run_record(suggestions, command), indent=2, ensure_ascii=False) + "\n",
+    }
+    return write_files_together(Path(out_dir), contents)
+
+
+def write_files_together(folder: Path, contents: dict[str, str]) -> dict[str, Path]:
+    """Write every file to a temporary beside it, then rename them all into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporaries: dict[str, Path] = {}
+    try:
+        for name, text in contents.items():
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            temporaries[name] = Path(temporary)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private (0600)
+        for name, temporary in temporaries.items():
+            os.replace(temporary, folder / name)
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+    return {name: folder / name for name in contents}
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
