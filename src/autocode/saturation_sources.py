@@ -1,6 +1,6 @@
 """Where the codes of a saturation analysis come from: the three kinds of input, as InterviewCodes.
 
-- Human codings in a coded CSV (`read_coded_csv`): one row per coded unit and code (long
+- Human codings in a coded CSV (`codes_from_csv`): one row per coded unit and code (long
   format), or one row per unit with its codes joined by ";" in one cell; both can be mixed.
   Rows can be filtered first (`where`, e.g. `{"role": {"codings"}, "coder": {"PO"}}`), which is
   how one picks a single coder, or the moderated coding, out of a table that holds several.
@@ -97,7 +97,7 @@ def parse_where(conditions: Sequence[str]) -> dict[str, set[str]]:
     return parsed
 
 
-def read_coded_csv(
+def codes_from_csv(
     path: str | Path,
     *,
     interview_column: str,

@@ -14,7 +14,6 @@ computed before the first file is written, so an error leaves nothing behind.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import tempfile
@@ -129,9 +128,9 @@ def saturation(
     if coded is not None:
         if paths:
             raise SaturationInputError("give transcripts or --coded FILE, not both")
-        from autocode.saturation_sources import parse_where, read_coded_csv
+        from autocode.saturation_sources import parse_where, codes_from_csv
 
-        data = read_coded_csv(
+        data = codes_from_csv(
             coded,
             interview_column=interview_column,
             code_column=code_column,
@@ -233,16 +232,12 @@ def _codes_of_transcripts(
         return data, inputs, extra
     from dataclasses import asdict
 
-    import numpy as np
-
-    from autocode.saturation_baseline import CODES_FILE, VECTORS_FILE, baseline_files
+    from autocode.saturation_baseline import CODES_FILE, VECTORS_FILE, baseline_files, npz_bytes
 
     with status.status(f"clustering {len(embedded.all_units)} units"):
         data, code_set = cluster_interview_codes(embedded)
     arrays, document = baseline_files(embedded, code_set, embed_model)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    extra[VECTORS_FILE] = buffer.getvalue()
+    extra[VECTORS_FILE] = npz_bytes(arrays)
     extra[CODES_FILE] = _json_bytes(document)
     inputs["cluster_parameters"] = asdict(code_set.parameters)
     inputs["candidate_codes"] = document["codes"]
