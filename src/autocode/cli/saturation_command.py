@@ -128,7 +128,7 @@ def saturation(
     if coded is not None:
         if paths:
             raise SaturationInputError("give transcripts or --coded FILE, not both")
-        from autocode.saturation_sources import parse_where, codes_from_csv
+        from autocode.saturation_sources import codes_from_csv, parse_where
 
         data = codes_from_csv(
             coded,
