@@ -2,6 +2,7 @@
 
 from autocode.cli import code_command as code_command
 from autocode.cli import evaluate_command, train_command
+from autocode.cli import project_commands as project_commands
 from autocode.cli import saturation_command as saturation_command
 from autocode.cli import suggest_command as suggest_command
 from autocode.cli.app import app, main

@@ -1,15 +1,19 @@
-"""`autocode evaluate`: leave-one-participant-out agreement of the classifier and baselines."""
+"""`autocode evaluate`: leave-one-participant-out agreement of the classifier and baselines on a
+corpus, or agreement with the human coding a project holds."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
+from autocode.cli import project_options as options
 from autocode.cli.app import app, user_errors
 from autocode.cli.output import write_text_atomic
+from autocode.errors import InputError
 
 
 @app.command()
@@ -25,16 +29,52 @@ def evaluate(
     resamples: int = typer.Option(1000, help="Bootstrap resamples (over participants)."),
     seed: int = typer.Option(0, help="Random seed of the bootstrap."),
     baselines: bool = typer.Option(True, help="Also evaluate the baselines on the same folds."),
+    project: Path | None = typer.Option(
+        None, "--project", help="Compare with the human coding in this project instead."
+    ),
+    model: Path | None = typer.Option(
+        None, "--model", help="Project: the saved model to compare with the human coding."
+    ),
+    cross_validate: bool = typer.Option(
+        False,
+        "--cross-validate",
+        help="Project: train on the human coding and compare on held-out transcripts.",
+    ),
+    folds: int = typer.Option(
+        10, "--folds", min=2, help="Project: grouped folds when there are over 20 groups."
+    ),
+    coder: str | None = options.CODER,
+    coder_prefix: str | None = options.CODER_PREFIX,
+    codebook: str | None = options.CODEBOOK,
+    codes: str | None = options.CODES,
+    level: str | None = options.LEVEL,
+    min_examples: int = options.MIN_EXAMPLES,
+    min_overlap: float | None = options.MIN_OVERLAP,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
-    """Cross-validate the theme classifier by participant and print agreement as Markdown."""
+    """Cross-validate the theme classifier by participant and print agreement as Markdown.
+
+    With --project: agreement of a saved --model, or of --cross-validate training, with a
+    coder's coding of the project's transcripts, per code at unit and character level.
+    """
+    status = Console(stderr=True, quiet=quiet)
+    if project is not None:
+        selection = options.ProjectSelection(
+            project, coder, coder_prefix, codebook, codes, level, min_examples, min_overlap
+        )
+        from autocode.project_agreement import render_markdown
+
+        document = _evaluate_project(
+            selection, model, cross_validate, folds, baselines, resamples, seed, status
+        )
+        _write_outputs(document, render_markdown(document), json_path, markdown_path)
+        return
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder
     from autocode.evaluate import evaluation_document
     from autocode.methods import baseline_methods, classifier_method
     from autocode.report.evaluation import render_markdown
 
-    status = Console(stderr=True, quiet=quiet)
     loaded = load_corpus(corpus)
     embedder = Embedder()
     methods = [classifier_method(loaded, embedder)]
@@ -48,9 +88,87 @@ def evaluate(
             seed=seed,
             on_method=lambda name: spinner.update(f"cross-validating {name}"),
         )
-    markdown = render_markdown(document)
+    _write_outputs(document, render_markdown(document), json_path, markdown_path)
+
+
+def _write_outputs(
+    document: dict[str, Any], markdown: str, json_path: Path | None, markdown_path: Path | None
+) -> None:
     if json_path is not None:
         write_text_atomic(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     if markdown_path is not None:
         write_text_atomic(markdown_path, markdown)
     typer.echo(markdown)
+
+
+def _evaluate_project(
+    selection: options.ProjectSelection,
+    model: Path | None,
+    cross_validate: bool,
+    folds: int,
+    baselines: bool,
+    resamples: int,
+    seed: int,
+    status: Console,
+) -> dict[str, Any]:
+    from autocode.classify import ThemeClassifier
+    from autocode.embed import Embedder
+    from autocode.project_agreement import agreement_document
+    from autocode.project_training import (
+        cross_validate_examples,
+        fold_groups,
+        predict_units,
+        project_methods,
+    )
+
+    if (model is None) == (not cross_validate):
+        raise InputError(selection.project, "give either --model MODEL or --cross-validate")
+    with selection.open() as (store, embedder):
+        if model is not None:
+            classifier = ThemeClassifier.load(model)
+            training = classifier.card_.get("training_data") or {}
+            selection.defaults_from(training, store.codebooks())
+            examples = selection.examples(store, embedder, status, classifier.theme_ids_)
+            classifier.use_embedder(Embedder(classifier.embedder, cache=store))
+            with status.status(f"coding {len(examples.units)} units"):
+                predictions = [predict_units(classifier, examples, model.name)]
+            return agreement_document(
+                examples,
+                predictions,
+                protocol=f"model {model} applied to every unit, with its own thresholds",
+                n_resamples=resamples,
+                seed=seed,
+                notes=_training_overlap(training, examples.text_hashes),
+                extra={"model": str(model)},
+            )
+        examples = selection.examples(store, embedder, status)
+        n_groups = len(set(fold_groups(examples.groups)))
+        scheme = (
+            "leave-one-group-out"
+            if n_groups <= max(folds, 20)
+            else f"grouped {folds}-fold cross-validation"
+        )
+        predictions = []
+        for method in project_methods(examples, embedder, baselines=baselines):
+            with status.status(f"cross-validating {method.name} ({scheme})"):
+                predictions.append(cross_validate_examples(examples, method, folds))
+        return agreement_document(
+            examples,
+            predictions,
+            protocol=f"{scheme} over {n_groups} groups; every model and threshold fitted on the "
+            "training folds only",
+            n_resamples=resamples,
+            seed=seed,
+        )
+
+
+def _training_overlap(training: dict[str, Any], evaluated: dict[str, str]) -> list[str]:
+    trained_on = training.get("transcripts") or {}
+    shared = [tid for tid, digest in evaluated.items() if trained_on.get(tid) == digest]
+    if not shared:
+        return []
+    return [
+        f"{len(shared)} of the {len(evaluated)} transcripts were used to train the model: "
+        "agreement on them measures fit, not how well it codes new transcripts "
+        "(see --cross-validate)."
+    ]

@@ -1,4 +1,5 @@
-"""`autocode train`: fit the theme classifier on a hand-coded corpus and save it."""
+"""`autocode train`: fit the theme classifier on a hand-coded corpus, or on the human coding a
+project holds, and save it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from autocode.cli import project_options as options
 from autocode.cli.app import app, user_errors
+from autocode.errors import InputError
 
 
 @app.command()
@@ -18,18 +21,54 @@ def train(
     evaluation: Path | None = typer.Option(
         None, "--evaluation", help="JSON from `autocode evaluate` to record in the model card."
     ),
+    project: Path | None = typer.Option(
+        None, "--project", help="Train on the human coding in this project instead of a corpus."
+    ),
+    coder: str | None = options.CODER,
+    coder_prefix: str | None = options.CODER_PREFIX,
+    codebook: str | None = options.CODEBOOK,
+    codes: str | None = options.CODES,
+    level: str | None = options.LEVEL,
+    min_examples: int = options.MIN_EXAMPLES,
+    min_overlap: float | None = options.MIN_OVERLAP,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
-    """Train the shipped classifier configuration on the whole corpus."""
+    """Train the shipped classifier configuration on the whole corpus (or project coding)."""
+    status = Console(stderr=True, quiet=quiet)
+    if project is not None:
+        if evaluation is not None:
+            raise InputError(evaluation, "--evaluation records a corpus evaluation only")
+        selection = options.ProjectSelection(
+            project, coder, coder_prefix, codebook, codes, level, min_examples, min_overlap
+        )
+        _train_on_project(selection, out, status)
+        return
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder
     from autocode.methods import SHIPPED, train_classifier
     from autocode.modelcard import card_metrics
 
-    status = Console(stderr=True, quiet=quiet)
     loaded = load_corpus(corpus)
     with status.status("training"):
         model = train_classifier(loaded, Embedder())
     metrics = card_metrics(evaluation, model.training_["data_sha256"]) if evaluation else {}
     model.save(out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__)
     status.print(f"saved {out}")
+
+
+def _train_on_project(selection: options.ProjectSelection, out: Path, status: Console) -> None:
+    from autocode.methods import SHIPPED
+    from autocode.project_training import card_sections, fit_classifier
+
+    with selection.open() as (store, embedder):
+        examples = selection.examples(store, embedder, status)
+        with status.status(f"training on {len(examples.units)} units"):
+            model = fit_classifier(examples, embedder)
+        model.save(out, settings=SHIPPED.__dict__, **card_sections(examples, store))
+    positives = ", ".join(f"{examples.name(c)} {n}" for c, n in examples.positives().items())
+    options.say(
+        status,
+        f"saved {out}: {len(examples.code_ids)} codes from {len(examples.units)} units of "
+        f"{len(examples.transcript_ids)} transcripts ({len(set(examples.groups))} groups); "
+        f"positive units: {positives}",
+    )

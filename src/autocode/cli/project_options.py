@@ -1,0 +1,166 @@
+"""What `autocode train --project` and `autocode evaluate --project` share: the options that
+select a project's human coding, and turning them into labelled units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+
+from autocode.errors import InputError
+
+if TYPE_CHECKING:
+    from autocode.embed import Embedder
+    from autocode.project_training import CodingSelection, UnitExamples
+    from autocode.store import Project
+
+CODER = typer.Option(
+    None, "--coder", help="Project: the coder to learn from or compare with, e.g. human:alice."
+)
+CODER_PREFIX = typer.Option(
+    None, "--coder-prefix", help="Project: pool every coder whose name starts with this (human:)."
+)
+CODEBOOK = typer.Option(
+    None, "--codebook", help="Project: the codebook (needed when the project holds several)."
+)
+CODES = typer.Option(
+    None, "--codes", help="Project: only these codes (ids or names, comma-separated)."
+)
+LEVEL = typer.Option(
+    None, "--level", help="Project: 'coded' as coded (default), 'top' rolls codes up to top level."
+)
+MIN_EXAMPLES = typer.Option(
+    5, "--min-examples", min=1, help="Project: skip codes with fewer positive units."
+)
+MIN_OVERLAP = typer.Option(
+    None,
+    "--min-overlap",
+    min=0.0,
+    max=1.0,
+    help="Project: share of a unit (or of a coded span) the coding must cover (default 0.5); "
+    "0 = any overlap.",
+)
+_SHOWN = 12  # skipped codes listed by name
+
+
+def say(console: Console, line: str) -> None:
+    """One line as written: no wrapping, and code names in [brackets] are not markup."""
+    console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+@dataclass
+class ProjectSelection:
+    """The project options of one command, before the project is opened."""
+
+    project: Path
+    coder: str | None
+    coder_prefix: str | None
+    codebook: str | None
+    codes: str | None
+    level: str | None
+    min_examples: int
+    min_overlap: float | None
+
+    def defaults_from(self, training: dict[str, Any], codebooks: Sequence[str]) -> None:
+        """Take codebook, level and overlap rule from a model's training data when not given
+        (the codebook only when the project holds one of that name)."""
+        selection = training.get("selection") or {}
+        if self.codebook is None and selection.get("codebook") in codebooks:
+            self.codebook = selection["codebook"]
+        self.level = self.level or selection.get("level")
+        if self.min_overlap is None:
+            self.min_overlap = selection.get("min_overlap")
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[Project, Embedder]]:
+        """The project (with the writer lock: units may be stored) and an embedder that
+        caches its vectors in it."""
+        from autocode.embed import Embedder
+        from autocode.store import Project
+
+        with Project.open(self.project, writer=True) as store:
+            yield store, Embedder(cache=store)
+
+    def selection(self, store: Project) -> CodingSelection:
+        from autocode.project_exchange import choose_codebook
+        from autocode.project_training import CodingSelection
+
+        codebook = choose_codebook(store, self.codebook)
+        coder, prefix = self.coder, self.coder_prefix
+        if coder is None and prefix is None:
+            coder = _only_human_coder(store, codebook)
+        try:
+            return CodingSelection(
+                codebook,
+                coder,
+                prefix,
+                self.level or "coded",  # type: ignore[arg-type]
+                0.5 if self.min_overlap is None else self.min_overlap,
+            )
+        except ValueError as error:
+            raise InputError(self.project, str(error)) from None
+
+    def examples(
+        self,
+        store: Project,
+        embedder: Embedder,
+        status: Console,
+        codes: Sequence[str] | None = None,
+    ) -> UnitExamples:
+        """Labelled units of the coded transcripts (segmented first where needed).
+
+        With `codes` (a model's), exactly those codes; else the --codes option, and codes with
+        fewer than --min-examples positive units are skipped with a message.
+        """
+        from autocode.project_training import (
+            coded_transcripts,
+            collect_examples,
+            ensure_units,
+            frequent_codes,
+        )
+
+        selection = self.selection(store)
+        transcripts = coded_transcripts(store, selection)
+        with status.status(f"segmenting the transcripts {selection.coders} coded"):
+            segmented = ensure_units(store, transcripts, embedder)
+        if segmented:
+            say(status, f"segmented {len(segmented)} transcripts into units (stored)")
+        wanted = codes or [c for c in (self.codes or "").split(",") if c.strip()]
+        examples = collect_examples(store, selection, wanted or None)
+        if codes:
+            return examples
+        kept, skipped = frequent_codes(examples, self.min_examples)
+        if skipped:
+            listed = ", ".join(
+                f"{examples.name(code)} ({count})" for code, count in list(skipped.items())[:_SHOWN]
+            )
+            more = f" and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else ""
+            say(
+                status,
+                f"skipped {len(skipped)} codes with fewer than {self.min_examples} positive "
+                f"units: {listed}{more}",
+            )
+        if not kept:
+            raise InputError(
+                self.project,
+                f"no code has {self.min_examples} or more positive units in the coding of "
+                f"{selection.coders}; lower --min-examples or use --level top",
+            )
+        return examples.with_codes(kept)
+
+
+def _only_human_coder(store: Project, codebook: str) -> str:
+    coders = sorted({c.coder for c in store.codings(coder_prefix="human:", codebook=codebook)})
+    if len(coders) != 1:
+        shown = ", ".join(coders) or "none"
+        raise InputError(
+            store.path,
+            f"name the coder with --coder or --coder-prefix (human coders of {codebook!r}: "
+            f"{shown})",
+        )
+    return coders[0]

@@ -1,0 +1,183 @@
+"""A coded CSV: one response per row, with the codes a person gave it in one or more columns.
+
+    coded = read_coded_csv("bopp_test.csv", text_column="why_art", codes_columns=["human_codes"])
+
+The responses become ONE transcript, exactly as `autocode.io.read` reads the same file (each
+non-empty response is a turn whose speaker is the row's id, responses joined by a blank line),
+so batch-coding the file later finds the same transcript. Each response is also one meaning
+unit, and each of its codes one coding spanning the whole response.
+
+Codes are the cells of the codes columns split at `code_separator` (";" by default), trimmed,
+with runs of whitespace collapsed; a code given twice for one response counts once. Columns may
+be named with shell wildcards ("Code *" picks "Code 1" ... "Code 8"). With
+`hierarchy_separator` (e.g. "->"), "parent->child" is the code "child" under the code "parent"
+(its id is the whole path; missing parents are added to the codebook). A response without codes
+is kept: it is a unit the coder gave no code.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from autocode.errors import InputError
+from autocode.io.decode import read_text
+from autocode.io.refi import RefiProject, user_display_name
+from autocode.io.survey import read as read_survey
+from autocode.types import Code, Codebook, Coding, Transcript, Unit
+
+
+@dataclass
+class CodedResponses:
+    """What a coded CSV holds, ready for the project store."""
+
+    project: RefiProject  # one transcript, the codebook, the codings and their coder
+    units: list[Unit]  # one per response
+    rows: int  # responses read
+    coded_rows: int  # responses with at least one code
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.project.transcripts[0]
+
+
+def read_coded_csv(
+    path: str | Path,
+    *,
+    codes_columns: list[str],
+    text_column: str | None = None,
+    id_column: str | None = None,
+    coder: str | None = None,
+    codebook: str | None = None,
+    code_separator: str = ";",
+    hierarchy_separator: str | None = None,
+    transcript_id: str | None = None,
+) -> CodedResponses:
+    """Read a coded CSV (see the module docstring).
+
+    `text_column` and `id_column` default as in `autocode.io.survey.read` (longest text; a
+    column named like "ResponseId", else the row number). `coder` defaults to
+    `human:<file stem>`, `codebook` and `transcript_id` to the file stem.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise InputError(path, "a coded table must be a .csv file")
+    if not codes_columns:
+        raise InputError(path, "name the column(s) that hold the codes (--codes-column)")
+    if not code_separator:
+        raise InputError(path, "the code separator must not be empty")
+    coder = coder or f"human:{path.stem}"
+    if not coder.startswith(("human:", "model:")) or coder.endswith(":"):
+        raise InputError(path, f"coder must be human:NAME or model:NAME, got {coder!r}")
+    transcript = read_survey(path, id_column=id_column, text_column=text_column)
+    if transcript_id:
+        transcript = replace(transcript, id=transcript_id)
+    columns, rows = _table(path, transcript.metadata["delimiter"])
+    text_at = columns.index(transcript.metadata["text_column"])
+    id_name = transcript.metadata.get("id_column")
+    id_at = columns.index(id_name) if id_name else None
+    code_at = _code_columns(path, columns, codes_columns, {text_at})
+    cells = [row for row in rows if id_at is None or _cell(row, id_at).strip() != columns[id_at]]
+    responses = [row for row in cells if _response(row, text_at)]
+    if len(responses) != len(transcript.turns):
+        raise InputError(path, "cannot line the codes up with the responses")
+    codes: dict[str, Code] = {}
+    codings: list[Coding] = []
+    units: list[Unit] = []
+    coded_rows = 0
+    for index, (row, turn) in enumerate(zip(responses, transcript.turns, strict=True)):
+        text = transcript.text[turn.start : turn.end]
+        if _response(row, text_at) != text:
+            raise InputError(path, f"cannot line the codes up with response {turn.speaker}")
+        units.append(Unit(transcript.id, index, turn.speaker, turn.start, turn.end, text))
+        row_codes = _row_codes(row, code_at, code_separator, hierarchy_separator, codes)
+        coded_rows += bool(row_codes)
+        codings += [
+            Coding(transcript.id, turn.start, turn.end, code_id, coder, unit_index=index)
+            for code_id in row_codes
+        ]
+    name = codebook or path.stem
+    project = RefiProject(
+        name=name,
+        transcripts=[transcript],
+        codebook=Codebook(name, list(codes.values())),
+        codings=codings,
+        users={coder: user_display_name(coder)},
+        origin="coded CSV",
+    )
+    return CodedResponses(project, units, len(units), coded_rows)
+
+
+def _table(path: Path, delimiter: str) -> tuple[list[str], list[list[str]]]:
+    """Column names (whitespace collapsed, as the survey reader names them) and body rows."""
+    text, _ = read_text(path)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise InputError(path, f"is not a readable CSV file ({error})") from None
+    header_at = next(i for i, row in enumerate(rows) if any(cell.strip() for cell in row))
+    columns: list[str] = []
+    for position, cell in enumerate(rows[header_at], start=1):
+        name = " ".join(cell.split()) or f"column {position}"
+        while name in columns:
+            name = f"{name} ({position})"
+        columns.append(name)
+    return columns, rows[header_at + 1 :]
+
+
+def _code_columns(path: Path, columns: list[str], wanted: list[str], taken: set[int]) -> list[int]:
+    found: list[int] = []
+    for pattern in wanted:
+        key = " ".join(pattern.split()).casefold()
+        matches = [
+            i
+            for i, column in enumerate(columns)
+            if column.casefold() == key or fnmatch.fnmatchcase(column.casefold(), key)
+        ]
+        if not matches:
+            shown = ", ".join(repr(c) for c in columns[:12]) + (
+                ", ..." if len(columns) > 12 else ""
+            )
+            raise InputError(path, f"has no codes column {pattern!r} (columns: {shown})")
+        found += [i for i in matches if i not in found]
+    if taken & set(found):
+        raise InputError(path, "the text column cannot also be a codes column")
+    return found
+
+
+def _cell(row: list[str], index: int) -> str:
+    return row[index] if index < len(row) else ""
+
+
+def _response(row: list[str], text_at: int) -> str:
+    """The response as the survey reader keeps it: line endings normalised, trimmed."""
+    return _cell(row, text_at).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _row_codes(
+    row: list[str],
+    code_at: list[int],
+    separator: str,
+    hierarchy: str | None,
+    codes: dict[str, Code],
+) -> list[str]:
+    """The code ids of one response in order, adding new codes (and parents) to `codes`."""
+    found: list[str] = []
+    for index in code_at:
+        for part in _cell(row, index).split(separator):
+            code = " ".join(part.split())
+            if not code:
+                continue
+            levels = [level.strip() for level in code.split(hierarchy)] if hierarchy else [code]
+            levels = [level for level in levels if level]
+            parent: str | None = None
+            for depth in range(len(levels)):
+                code_id = hierarchy.join(levels[: depth + 1]) if hierarchy else code
+                codes.setdefault(code_id, Code(code_id, levels[depth], parent_id=parent))
+                parent = code_id
+            if parent is not None and parent not in found:
+                found.append(parent)
+    return found

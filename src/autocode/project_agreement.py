@@ -1,0 +1,267 @@
+"""Agreement of a model with the human coding a project holds, at two levels.
+
+- Unit level: each meaning unit is an item, labelled by the human coding through the overlap
+  rule of `autocode.project_training`; per code, kappa, Krippendorff's alpha, F1, precision,
+  recall and percentage agreement, with 95% percentile intervals from a bootstrap that resamples
+  whole groups (participants or transcripts; see `fold_groups` for a single transcript), and a
+  nan-aware macro average over codes (`autocode.agreement.agreement_report`).
+- Character level, the way NVivo's coding comparison counts: per code and source, every
+  character of the transcript is an item, coded by the human where a human span covers it and by
+  the model where a unit the model coded covers it; kappa and percentage agreement per source
+  (`character_agreement`), then averaged over sources weighted by their length
+  (`weighted_mean_kappa`; sources where kappa is undefined, because neither coded the code
+  there, are left out). Human codings of speech that is not segmented (interviewer turns) count
+  too: the model cannot code them, which is part of the comparison.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autocode import __version__
+from autocode.agreement import agreement_report, character_agreement, weighted_mean_kappa
+from autocode.bootstrap import MACRO
+from autocode.evaluate import _clean as json_ready
+from autocode.project_training import Span, UnitExamples, UnitPredictions, fold_groups
+
+FEW_GROUPS = 10  # a bootstrap over fewer clusters than this gives rough intervals
+
+
+def model_spans(
+    examples: UnitExamples, predicted: pd.DataFrame
+) -> dict[str, dict[str, list[Span]]]:
+    """transcript -> code -> the spans of the units the model coded with it."""
+    spans: dict[str, dict[str, list[Span]]] = {tid: {} for tid in examples.transcript_ids}
+    values = predicted[examples.code_ids].to_numpy()
+    for unit, row in zip(examples.units, values, strict=True):
+        for code, chosen in zip(examples.code_ids, row, strict=True):
+            if chosen:
+                spans[unit.transcript_id].setdefault(code, []).append((unit.start, unit.end))
+    return spans
+
+
+def character_table(examples: UnitExamples, predicted: pd.DataFrame) -> pd.DataFrame:
+    """One row per (code, transcript): characters, kappa, % agreement, human/model/both counts."""
+    coded = model_spans(examples, predicted)
+    rows = []
+    for code in examples.code_ids:
+        for transcript_id, length in examples.text_lengths.items():
+            if length == 0:
+                continue
+            result = character_agreement(
+                examples.human_spans[transcript_id].get(code, []),
+                coded[transcript_id].get(code, []),
+                length,
+            )
+            rows.append(
+                {
+                    "code": code,
+                    "transcript": transcript_id,
+                    "n_chars": length,
+                    "kappa": result.kappa,
+                    "percent_agreement": result.percent_agreement,
+                    "human_chars": result.both + result.a_only,
+                    "model_chars": result.both + result.b_only,
+                    "both_chars": result.both,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def character_summary(table: pd.DataFrame, code_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Per code (and macro): kappa and % agreement averaged over sources weighted by length."""
+    summary: dict[str, dict[str, Any]] = {}
+    for code in code_ids:
+        rows = table[table["code"] == code]
+        pairs = list(zip(rows["kappa"], rows["n_chars"], strict=True))
+        agreement = list(zip(rows["percent_agreement"], rows["n_chars"], strict=True))
+        summary[code] = {
+            "kappa": weighted_mean_kappa(pairs) if pairs else float("nan"),
+            "percent_agreement": weighted_mean_kappa(agreement) if agreement else float("nan"),
+            "n_sources": len(rows),
+            "n_sources_kappa_undefined": int(rows["kappa"].isna().sum()),
+        }
+    summary[MACRO] = {
+        name: _nan_mean([summary[code][name] for code in code_ids])
+        for name in ("kappa", "percent_agreement")
+    }
+    return summary
+
+
+def _nan_mean(values: list[float]) -> float:
+    defined = [value for value in values if not np.isnan(value)]
+    return float(np.mean(defined)) if defined else float("nan")
+
+
+def method_summary(
+    examples: UnitExamples,
+    predictions: UnitPredictions,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Unit- and character-level agreement of one method's decisions with the human coding."""
+    report = agreement_report(
+        examples.labels,
+        predictions.predicted,
+        fold_groups(examples.groups),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    characters = character_table(examples, predictions.predicted)
+    return {
+        "method": predictions.method,
+        "description": predictions.description,
+        "wall_seconds": round(predictions.wall_seconds, 2),
+        "predicted_positives": {
+            code: int(predictions.predicted[code].sum()) for code in examples.code_ids
+        },
+        "unit_level": [json_ready(row) for row in report.to_dict(orient="records")],
+        "character_level": {
+            "per_code": {
+                code: json_ready(values)
+                for code, values in character_summary(characters, examples.code_ids).items()
+            },
+            "per_source": [json_ready(row) for row in characters.to_dict(orient="records")],
+        },
+        "folds": predictions.folds,
+    }
+
+
+def agreement_document(
+    examples: UnitExamples,
+    predictions: list[UnitPredictions],
+    *,
+    protocol: str,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    notes: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything `autocode evaluate --project` reports, ready for JSON."""
+    n_groups = len(set(fold_groups(examples.groups)))
+    notes = list(notes or [])
+    if n_groups <= FEW_GROUPS:
+        notes.append(
+            f"The bootstrap resamples only {n_groups} groups: the intervals are rough at best."
+        )
+    return {
+        "autocode_version": __version__,
+        "examples": examples.describe(),
+        "protocol": {
+            "evaluation": protocol,
+            "unit_labels": "a unit has a code when the code's human spans cover at least "
+            f"{examples.selection.min_overlap:g} of it or a coded span lies at least that much "
+            "inside it; units without a code are negatives",
+            "intervals": f"percentile bootstrap over {n_groups} groups, {n_resamples} resamples, "
+            f"seed {seed}",
+            "character_level": "NVivo-style coding comparison per code and source, averaged "
+            "over sources weighted by length (undefined kappas left out)",
+        },
+        **(extra or {}),
+        "methods": [
+            method_summary(examples, p, n_resamples=n_resamples, seed=seed) for p in predictions
+        ],
+        "notes": notes,
+    }
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _interval(row: dict[str, Any]) -> str:
+    if row["lo"] is None or row["hi"] is None:
+        return _fmt(row["estimate"])
+    return f"{_fmt(row['estimate'])} [{_fmt(row['lo'])}, {_fmt(row['hi'])}]"
+
+
+def _cell(text: str, width: int = 48) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def code_table(document: dict[str, Any], summary: dict[str, Any]) -> str:
+    """Per code: positives, unit-level κ, α, F1 with intervals, and character-level κ, %."""
+    names = {code["id"]: code["name"] for code in document["examples"]["codes"]}
+    rows = {(row["label"], row["metric"]): row for row in summary["unit_level"]}
+    characters = summary["character_level"]["per_code"]
+    header = [
+        "code", "human n+", "model n+", "unit κ [95% CI]", "unit α [95% CI]", "unit F1 [95% CI]",
+        "% agree", "char κ", "char % agree",
+    ]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    predicted = summary["predicted_positives"]
+    for code in [*names, MACRO]:
+        cells = [
+            _cell(names.get(code, "macro")),
+            str(rows[(code, "kappa")]["support"]),
+            str(sum(predicted.values()) if code == MACRO else predicted[code]),
+            _interval(rows[(code, "kappa")]),
+            _interval(rows[(code, "alpha")]),
+            _interval(rows[(code, "f1")]),
+            _fmt(rows[(code, "percent_agreement")]["estimate"]),
+            _fmt(characters[code]["kappa"]),
+            _fmt(characters[code]["percent_agreement"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_table(document: dict[str, Any]) -> str:
+    header = ["method", "macro κ [95% CI]", "macro α", "macro F1 [95% CI]", "char κ", "seconds"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for summary in document["methods"]:
+        rows = {(row["label"], row["metric"]): row for row in summary["unit_level"]}
+        cells = [
+            summary["method"],
+            _interval(rows[(MACRO, "kappa")]),
+            _fmt(rows[(MACRO, "alpha")]["estimate"]),
+            _interval(rows[(MACRO, "f1")]),
+            _fmt(summary["character_level"]["per_code"][MACRO]["kappa"]),
+            f"{summary['wall_seconds']:.1f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    """The agreement document as Markdown: a summary (several methods), then a table per method."""
+    examples, protocol = document["examples"], document["protocol"]
+    selection = examples["selection"]
+    coders = selection["coder"] or f"{selection['coder_prefix']}*"
+    units = _count(examples["n_units"], "unit")
+    transcripts = _count(examples["n_transcripts"], "transcript")
+    groups = _count(examples["n_groups"], "group")
+    parts = [
+        f"# Agreement with {coders}: codebook {selection['codebook']}",
+        "",
+        f"{units} of {transcripts} ({groups}), level {selection['level']}. "
+        f"{protocol['evaluation']}. "
+        f"Unit labels: {protocol['unit_labels']}. 95% intervals: {protocol['intervals']}. "
+        f"Character level: {protocol['character_level']}.",
+    ]
+    if len(document["methods"]) > 1:
+        parts += ["", "## Summary", "", summary_table(document)]
+    for summary in document["methods"]:
+        parts += [
+            "",
+            f"## {summary['method']}",
+            "",
+            summary["description"],
+            "",
+            code_table(document, summary),
+        ]
+    if document["notes"]:
+        parts += ["", "Notes:", "", *(f"- {note}" for note in document["notes"])]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,475 @@
+"""Training examples from the human coding a project holds, with any codebook.
+
+    selection = CodingSelection("qc project", coder="human:cp", level="top")
+    examples = load_examples(project, selection, embedder)
+    model = fit_classifier(examples.with_codes(frequent_codes(examples, 5)[0]), embedder)
+
+Examples are the meaning units of the transcripts the coder coded (transcripts without units are
+segmented first, with the default SegmentConfig, and the units stored), labelled from the coded
+spans:
+
+- Overlap rule (`unit_labels`): a unit has code c when c's coded spans cover at least
+  `min_overlap` (default 0.5) of the unit's characters, or when one coded span of c lies at least
+  `min_overlap` inside the unit (a short coded phrase within a long unit). `min_overlap=0` means
+  any overlap of one character or more. A unit that a span only grazes does not get the code.
+- Negatives: units with no code are negatives for every code, and a unit is a negative for every
+  code it does not get. Transcripts hold much talk that no code applies to, and a classifier
+  that never saw such talk codes everything (seed-style excerpt corpora have no negatives).
+  Only transcripts the selected coder(s) coded at all (one coding or more in the codebook) give
+  examples: a transcript nobody coded says nothing about where codes are absent.
+- Levels: "coded" uses the codes as coded; "top" counts a coding of any code as a coding of its
+  top-level ancestor, and trains one head per top-level code.
+- Groups: cross-validation never splits a participant. The group of a unit is the transcript's
+  `metadata["participant"]` when known; the respondent (turn speaker) of a survey table, where
+  every row is another person; else the transcript. When a training set holds one group only
+  (one coded transcript), folds are `BLOCKS` contiguous stretches of it in text order, so that
+  neighbouring units rarely fall on both sides of a fold.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from autocode.baselines import DefinitionSimilarityBaseline, MajorityBaseline, TfidfBaseline
+from autocode.classify import ThemeClassifier, WeakExamples
+from autocode.errors import InputError
+from autocode.evaluate import Method
+from autocode.methods import SHIPPED, ClassifierSettings
+from autocode.segment import SegmentConfig, segment_many
+from autocode.store import Project, sha256_text
+from autocode.thresholds import fold_indices
+from autocode.types import Codebook, Coding, Transcript, Unit
+
+if TYPE_CHECKING:
+    from autocode.embed import Embedder
+
+Level = Literal["coded", "top"]
+LEVELS: tuple[str, ...] = get_args(Level)
+BLOCKS = 5
+SURVEY_FORMATS = frozenset({"csv", "xlsx"})
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class CodingSelection:
+    """Which human coding to learn from or compare with: one codebook, one coder (or every coder
+    whose name starts with a prefix; their spans are pooled), a level and the overlap rule."""
+
+    codebook: str
+    coder: str | None = None
+    coder_prefix: str | None = None
+    level: Level = "coded"
+    min_overlap: float = 0.5
+
+    def __post_init__(self) -> None:
+        if (self.coder is None) == (self.coder_prefix is None):
+            raise ValueError("select the coding with exactly one of coder and coder_prefix")
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}, got {self.level!r}")
+        if not 0.0 <= self.min_overlap <= 1.0:
+            raise ValueError(f"min_overlap must be within 0..1, got {self.min_overlap}")
+
+    @property
+    def coders(self) -> str:
+        """The selected coder(s) as a user reads them."""
+        return self.coder or f"{self.coder_prefix}*"
+
+    def codings(self, project: Project) -> list[Coding]:
+        return project.codings(
+            coder=self.coder, coder_prefix=self.coder_prefix, codebook=self.codebook
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class UnitExamples:
+    """Units of the coded transcripts with their human labels (one 0/1 column per code)."""
+
+    selection: CodingSelection
+    codebook: Codebook
+    targets: dict[str, str]  # code id -> the code it counts as at this level
+    units: list[Unit]
+    labels: pd.DataFrame
+    groups: list[str]
+    human_spans: dict[str, dict[str, list[Span]]]  # transcript -> code -> coded spans
+    text_lengths: dict[str, int]
+    text_hashes: dict[str, str]
+
+    @property
+    def texts(self) -> list[str]:
+        return [unit.text for unit in self.units]
+
+    @property
+    def code_ids(self) -> list[str]:
+        return list(self.labels.columns)
+
+    @property
+    def transcript_ids(self) -> list[str]:
+        return list(self.text_lengths)
+
+    def name(self, code_id: str) -> str:
+        return self.codebook.get(code_id).name
+
+    def positives(self) -> dict[str, int]:
+        return {code: int(self.labels[code].sum()) for code in self.labels.columns}
+
+    def with_codes(self, code_ids: Sequence[str]) -> UnitExamples:
+        """The same units labelled with `code_ids` only (in that order)."""
+        return replace(self, labels=self.labels[list(code_ids)].copy())
+
+    def describe(self) -> dict[str, Any]:
+        """What the examples are, for a model card or an evaluation document."""
+        return {
+            "selection": self.selection.to_dict(),
+            "n_units": len(self.units),
+            "n_transcripts": len(self.text_lengths),
+            "n_groups": len(set(self.groups)),
+            "transcripts": dict(self.text_hashes),
+            "codes": [
+                {"id": code, "name": self.name(code), "positives": count}
+                for code, count in self.positives().items()
+            ],
+        }
+
+
+def code_targets(codebook: Codebook, level: Level) -> dict[str, str]:
+    """Code id -> the code a coding of it counts as: itself, or its top-level ancestor."""
+    parents = {code.id: code.parent_id for code in codebook.codes}
+
+    def top(code_id: str) -> str:
+        seen = {code_id}
+        while parents.get(code_id) and parents[code_id] not in seen:
+            code_id = parents[code_id]  # type: ignore[assignment]
+            seen.add(code_id)
+        return code_id
+
+    return {code.id: top(code.id) if level == "top" else code.id for code in codebook.codes}
+
+
+def resolve_codes(codebook: Codebook, wanted: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    """Code ids for codes given by id or by name (case-insensitive), among `allowed`."""
+    by_name: dict[str, list[str]] = {}
+    for code in codebook.codes:
+        if code.id in allowed:
+            by_name.setdefault(code.name.casefold(), []).append(code.id)
+    found: list[str] = []
+    for item in wanted:
+        key = item.strip()
+        ids = [key] if key in allowed else by_name.get(key.casefold(), [])
+        if len(ids) != 1:
+            problem = "names several codes" if ids else "is not a code of this level"
+            raise InputError(f"codebook {codebook.name}", f"{key!r} {problem}")
+        if ids[0] not in found:
+            found.append(ids[0])
+    return found
+
+
+def coded_transcripts(project: Project, selection: CodingSelection) -> list[str]:
+    """Ids of the transcripts the selected coder(s) coded, in the order they were added."""
+    coded = {coding.transcript_id for coding in selection.codings(project)}
+    if not coded:
+        raise InputError(
+            project.path,
+            f"no codings by {selection.coders} in codebook {selection.codebook!r}",
+        )
+    return [transcript_id for transcript_id in project.transcript_ids() if transcript_id in coded]
+
+
+def ensure_units(
+    project: Project,
+    transcript_ids: Sequence[str],
+    embedder: Embedder | None = None,
+    config: SegmentConfig | None = None,
+) -> list[str]:
+    """Segment and store the transcripts that have no units yet; returns their ids."""
+    missing = [project.get_transcript(tid) for tid in transcript_ids if not project.units(tid)]
+    for transcript, units in zip(
+        missing, segment_many(missing, config, embedder=embedder), strict=True
+    ):
+        project.add_units(transcript.id, units)
+    return [transcript.id for transcript in missing]
+
+
+def unit_labels(
+    units: Sequence[Unit], spans_by_code: dict[str, list[Span]], codes: Sequence[str], rule: float
+) -> np.ndarray:
+    """0/1 matrix (units x codes) from coded spans by the overlap rule (module docstring)."""
+    labels = np.zeros((len(units), len(codes)), dtype=int)
+    if not units:
+        return labels
+    starts = np.array([unit.start for unit in units])
+    ends = np.array([unit.end for unit in units])
+    lengths = ends - starts
+    for j, code in enumerate(codes):
+        spans = spans_by_code.get(code, [])
+        if not spans:
+            continue
+        bounds = np.array(spans)
+        # overlap[i, k]: characters unit i shares with span k
+        overlap = np.clip(
+            np.minimum(ends[:, None], bounds[None, :, 1])
+            - np.maximum(starts[:, None], bounds[None, :, 0]),
+            0,
+            None,
+        )
+        covered = _covered(starts, ends, bounds)
+        span_lengths = np.maximum(bounds[:, 1] - bounds[:, 0], 1)
+        if rule == 0:
+            positive = covered > 0
+        else:
+            inside = ((overlap > 0) & (overlap >= rule * span_lengths[None, :])).any(axis=1)
+            positive = ((covered > 0) & (covered >= rule * lengths)) | inside
+        labels[:, j] = positive
+    return labels
+
+
+def _covered(starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Characters of each unit inside the union of the spans (overlapping spans count once)."""
+    top = int(max(ends.max(), bounds[:, 1].max()))
+    edges = np.zeros(top + 1, dtype=np.int64)
+    np.add.at(edges, bounds[:, 0], 1)
+    np.add.at(edges, bounds[:, 1], -1)
+    inside = np.concatenate([[0], np.cumsum(np.cumsum(edges)[:-1] > 0)])
+    return inside[ends] - inside[starts]
+
+
+def unit_groups(transcript: Transcript, units: Sequence[Unit]) -> list[str]:
+    """The participant each unit belongs to (see the module docstring)."""
+    participant = transcript.metadata.get("participant")
+    if isinstance(participant, str) and participant.strip():
+        return [participant.strip()] * len(units)
+    if transcript.metadata.get("format") in SURVEY_FORMATS:
+        return [f"{transcript.id}/{unit.speaker}" for unit in units]
+    return [transcript.id] * len(units)
+
+
+def fold_groups(groups: Sequence[str], blocks: int = BLOCKS) -> list[str]:
+    """`groups`, or for a single group `blocks` contiguous stretches of it (in order)."""
+    if len(set(groups)) >= 2:
+        return list(groups)
+    n = len(groups)
+    return [f"{group}#{i * blocks // n + 1}" for i, group in enumerate(groups)]
+
+
+def collect_examples(
+    project: Project, selection: CodingSelection, codes: Sequence[str] | None = None
+) -> UnitExamples:
+    """The labelled units of every transcript the selection coded; they must have units.
+
+    `codes` (ids or names of codes at the selection's level) restricts the label columns;
+    by default every code of the level is a column, used or not.
+    """
+    if selection.codebook not in project.codebooks():
+        raise InputError(project.path, f"has no codebook {selection.codebook!r}")
+    codebook = project.codebook(selection.codebook)
+    targets = code_targets(codebook, selection.level)
+    columns = list(dict.fromkeys(targets.values()))
+    if codes:
+        columns = resolve_codes(codebook, codes, columns)
+    transcript_ids = coded_transcripts(project, selection)
+    spans: dict[str, dict[str, list[Span]]] = {tid: {} for tid in transcript_ids}
+    for coding in selection.codings(project):
+        spans[coding.transcript_id].setdefault(targets[coding.code_id], []).append(
+            (coding.start, coding.end)
+        )
+    units: list[Unit] = []
+    blocks: list[np.ndarray] = []
+    groups: list[str] = []
+    lengths: dict[str, int] = {}
+    hashes: dict[str, str] = {}
+    for transcript_id in transcript_ids:
+        transcript = project.get_transcript(transcript_id)
+        transcript_units = project.units(transcript_id)
+        if not transcript_units:
+            raise InputError(project.path, f"transcript {transcript_id} has no units yet")
+        units += transcript_units
+        blocks.append(
+            unit_labels(transcript_units, spans[transcript_id], columns, selection.min_overlap)
+        )
+        groups += unit_groups(transcript, transcript_units)
+        lengths[transcript_id] = len(transcript.text)
+        hashes[transcript_id] = sha256_text(transcript.text)
+    labels = pd.DataFrame(np.vstack(blocks) if blocks else None, columns=columns).astype(int)
+    return UnitExamples(selection, codebook, targets, units, labels, groups, spans, lengths, hashes)
+
+
+def load_examples(
+    project: Project,
+    selection: CodingSelection,
+    embedder: Embedder | None = None,
+    codes: Sequence[str] | None = None,
+) -> tuple[UnitExamples, list[str]]:
+    """`collect_examples` after segmenting the coded transcripts that have no units yet.
+
+    Returns the examples and the ids of the transcripts it segmented.
+    """
+    segmented = ensure_units(project, coded_transcripts(project, selection), embedder)
+    return collect_examples(project, selection, codes), segmented
+
+
+def frequent_codes(examples: UnitExamples, min_examples: int) -> tuple[list[str], dict[str, int]]:
+    """(codes with at least `min_examples` positive units, {skipped code: its positives})."""
+    positives = examples.positives()
+    kept = [code for code, count in positives.items() if count >= min_examples]
+    return kept, {code: count for code, count in positives.items() if count < min_examples}
+
+
+def definition_examples(examples: UnitExamples, weight: float) -> WeakExamples | None:
+    """Each code's "name. definition" as a weak example of the code it counts as; at level
+    "top" the names of a code's descendants describe it too."""
+    columns = set(examples.code_ids)
+    texts: list[str] = []
+    themes: list[list[str]] = []
+    for code in examples.codebook.codes:
+        target = examples.targets[code.id]
+        text = ". ".join(part for part in (code.name.strip(), code.definition.strip()) if part)
+        if target in columns and text:
+            texts.append(text)
+            themes.append([target])
+    if not texts:
+        return None
+    labels = pd.DataFrame(
+        [[int(code in row) for code in examples.code_ids] for row in themes],
+        columns=examples.code_ids,
+    )
+    return WeakExamples(texts, labels, weight=weight)
+
+
+def _weak(examples: UnitExamples, settings: ClassifierSettings) -> WeakExamples | None:
+    return definition_examples(examples, settings.weak_weight) if settings.definitions else None
+
+
+def fit_classifier(
+    examples: UnitExamples, embedder: Embedder, settings: ClassifierSettings = SHIPPED
+) -> ThemeClassifier:
+    """Train the classifier on every example; thresholds from grouped inner folds."""
+    model = settings.build(embedder)
+    return model.fit(
+        examples.texts,
+        examples.labels,
+        groups=fold_groups(examples.groups),
+        weak=_weak(examples, settings),
+    )
+
+
+def card_sections(examples: UnitExamples, project: Project) -> dict[str, Any]:
+    """Model card sections: the codebook (batch coding stores the model's codings under it)
+    and what the model was trained on."""
+    return {
+        "codebook": {
+            "name": examples.codebook.name,
+            "themes": [
+                {
+                    "id": code,
+                    "name": examples.name(code),
+                    "definition": examples.codebook.get(code).definition,
+                }
+                for code in examples.code_ids
+            ],
+        },
+        "training_data": {"project": str(project.path.resolve()), **examples.describe()},
+    }
+
+
+def project_methods(
+    examples: UnitExamples,
+    embedder: Embedder,
+    settings: ClassifierSettings = SHIPPED,
+    baselines: bool = True,
+) -> list[Method]:
+    """The classifier and, with `baselines`, the majority, TF-IDF and code-name baselines."""
+    methods = [
+        Method(
+            "theme-classifier",
+            f"frozen {embedder.model_id} embeddings + logistic regression per code "
+            f"(C={settings.c}); thresholds from inner grouped folds of the training data",
+            lambda: settings.build(embedder),
+            _weak(examples, settings),
+        )
+    ]
+    if not baselines:
+        return methods
+    names = {
+        code: ". ".join(
+            p for p in (examples.name(code), examples.codebook.get(code).definition) if p
+        )
+        for code in examples.code_ids
+    }
+    return [
+        *methods,
+        Method("majority", "prior: a code is predicted where most units have it", MajorityBaseline),
+        Method(
+            "tfidf-logreg",
+            "TF-IDF word 1-2 grams + balanced logistic regression per code; inner-fold thresholds",
+            TfidfBaseline,
+        ),
+        Method(
+            "definition-cosine",
+            "cosine similarity to each code's name and definition; inner-fold thresholds",
+            lambda: DefinitionSimilarityBaseline(names, embedder=embedder),
+        ),
+    ]
+
+
+@dataclass
+class UnitPredictions:
+    """One method's decisions for every example unit (rows aligned with `examples.units`)."""
+
+    method: str
+    description: str
+    proba: pd.DataFrame
+    predicted: pd.DataFrame
+    wall_seconds: float = 0.0
+    folds: list[dict[str, Any]] | None = None
+
+
+def predict_units(model: ThemeClassifier, examples: UnitExamples, name: str) -> UnitPredictions:
+    """A trained model's probabilities and decisions for the example units."""
+    started = time.perf_counter()
+    proba = model.predict_proba(examples.texts)[examples.code_ids]
+    predicted = model.decide(proba)[examples.code_ids].astype(int)
+    return UnitPredictions(
+        name, "trained model", proba, predicted, time.perf_counter() - started, None
+    )
+
+
+def cross_validate_examples(
+    examples: UnitExamples, method: Method, n_folds: int = 10
+) -> UnitPredictions:
+    """Out-of-fold decisions: each fold's model is trained (thresholds included) on the other
+    groups only. Leave-one-group-out up to max(n_folds, 20) groups, else grouped K-fold."""
+    texts, labels = examples.texts, examples.labels
+    groups = fold_groups(examples.groups)
+    proba = pd.DataFrame(np.nan, index=labels.index, columns=labels.columns)
+    predicted = pd.DataFrame(0, index=labels.index, columns=labels.columns)
+    folds: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for train, test, held_out in fold_indices(len(texts), groups, n_folds):
+        estimator = method.build()
+        estimator.fit(
+            [texts[i] for i in train],
+            labels.iloc[train].reset_index(drop=True),
+            groups=fold_groups([groups[i] for i in train]),
+            weak=method.weak,
+        )
+        fold_proba = estimator.predict_proba([texts[i] for i in test])[examples.code_ids]
+        fold_proba.index = labels.index[test]
+        proba.loc[fold_proba.index] = fold_proba.to_numpy()
+        predicted.loc[fold_proba.index] = estimator.decide(fold_proba)[examples.code_ids]
+        folds.append({"held_out": sorted(held_out), "n_train": len(train), "n_test": len(test)})
+    return UnitPredictions(
+        method.name,
+        method.description,
+        proba,
+        predicted.astype(int),
+        time.perf_counter() - started,
+        folds,
+    )
