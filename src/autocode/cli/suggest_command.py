@@ -101,7 +101,8 @@ def suggest(
         {"model": model, "out": out, "corpus": corpus, "participants": participants, "seed": seed},
         {"strict": strict, "quiet": quiet, "json": json_summary, "no-cache": not cache},
     )
-    console = Console(stderr=True, quiet=quiet)
+    console = Console(stderr=True, quiet=quiet)  # progress and the closing line
+    problems = Console(stderr=True)  # unreadable files and warnings show even with --quiet
     speakers = None
     if participants is not None:
         speakers = tuple(name.strip() for name in participants.split(",") if name.strip())
@@ -132,14 +133,14 @@ def suggest(
             steps.finish()
     except NothingToCode as error:
         for bad in error.errors:
-            console.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
+            problems.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
         if json_summary:
             typer.echo(_summary(out, {}, {}, error.errors))
         raise
     for warning in result.settings.get("warnings", []):
-        console.print(f"warning: {warning}", soft_wrap=True, highlight=False, markup=False)
+        problems.print(f"warning: {warning}", soft_wrap=True, highlight=False, markup=False)
     for bad in result.errors:
-        console.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
+        problems.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
     counts = result.settings["counts"] | {"errors": len(result.errors)}
     console.print(
         f"{counts['transcripts']} transcript(s), {counts['units']} units, {counts['codes']} "
