@@ -78,12 +78,15 @@ class ProjectSelection:
 
     @contextmanager
     def open(self) -> Iterator[tuple[Project, Embedder]]:
-        """The project (with the writer lock: units may be stored) and an embedder that
-        caches its vectors in it."""
+        """The project, opened for reading, and an embedder that caches its vectors in it.
+
+        Training and evaluating read the coding while a batch run may be writing; only
+        segmenting takes the writer lock (see `examples`).
+        """
         from autocode.embed import Embedder
         from autocode.store import Project
 
-        with Project.open(self.project, writer=True) as store:
+        with Project.open(self.project) as store:
             yield store, Embedder(cache=store)
 
     def selection(self, store: Project) -> CodingSelection:
@@ -123,11 +126,17 @@ class ProjectSelection:
             ensure_units,
             frequent_codes,
         )
+        from autocode.store import Project
 
         selection = self.selection(store)
         transcripts = coded_transcripts(store, selection)
-        with status.status(f"segmenting the transcripts {selection.coders} coded"):
-            segmented = ensure_units(store, transcripts, embedder)
+        segmented: list[str] = []
+        if any(not store.units(transcript_id) for transcript_id in transcripts):
+            with (
+                status.status(f"segmenting the transcripts {selection.coders} coded"),
+                Project.open(self.project, writer=True) as writer,
+            ):
+                segmented = ensure_units(writer, transcripts, embedder)
         if segmented:
             say(status, f"segmented {len(segmented)} transcripts into units (stored)")
         wanted = codes or [c for c in (self.codes or "").split(",") if c.strip()]
