@@ -53,6 +53,11 @@ def saturation(
     embed_model: str | None = typer.Option(
         None, "--embed-model", help="sentence-transformers model for clusters (default: offline)."
     ),
+    min_cluster_size: int | None = typer.Option(
+        None,
+        "--min-cluster-size",
+        help="Units a candidate code needs (default: scaled to the units, 21 at 3,500).",
+    ),
     cache: Path | None = typer.Option(
         None, "--cache", help="Embedding cache file (default: the user cache folder)."
     ),
@@ -153,6 +158,9 @@ def saturation(
     else:
         if not paths:
             raise SaturationInputError("give transcript files or folders, or --coded FILE")
+        if min_cluster_size is not None and min_cluster_size < 2:
+            raise SaturationInputError("--min-cluster-size must be at least 2")
+        settings["min_cluster_size"] = min_cluster_size
         data, inputs, extra_files = _codes_of_transcripts(
             paths, codes, model, embed_model, cache, no_cache, settings, order, status
         )
@@ -232,10 +240,12 @@ def _codes_of_transcripts(
         return data, inputs, extra
     from dataclasses import asdict
 
+    from autocode.cluster import ClusterConfig
     from autocode.saturation_baseline import CODES_FILE, VECTORS_FILE, baseline_files, npz_bytes
 
+    config = ClusterConfig(min_cluster_size=settings["min_cluster_size"])
     with status.status(f"clustering {len(embedded.all_units)} units"):
-        data, code_set = cluster_interview_codes(embedded)
+        data, code_set = cluster_interview_codes(embedded, config)
     arrays, document = baseline_files(embedded, code_set, embed_model)
     extra[VECTORS_FILE] = npz_bytes(arrays)
     extra[CODES_FILE] = _json_bytes(document)

@@ -36,6 +36,10 @@ def _number(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _interviews(start: int, end: int) -> str:
+    return f"interview {start}" if start == end else f"interviews {start}-{end}"
+
+
 def saturation_summary(result: SaturationResult, *, order: str = "in the order given") -> str:
     """One paragraph with the numbers of `result`, fit for a methods section.
 
@@ -48,25 +52,28 @@ def saturation_summary(result: SaturationResult, *, order: str = "in the order g
         f"Guest, Namey & Chen (2020): base size {p.base_size}, runs of {p.run_length} "
         f"({p.run_step}), new-information threshold {p.threshold:.0%}."
     ]
-    if p.min_units_per_interview > 1 or p.min_units_total > 1:
+    if p.min_units_per_interview > 1:
         text.append(
-            f"A code counted in an interview when at least {p.min_units_per_interview} of its "
-            f"units carried it (and at least {p.min_units_total} units in the whole study)."
+            f"A code counted in an interview when at least {p.min_units_per_interview} of the "
+            "interview's units carried it."
         )
+    if p.min_units_total > 1:
+        text.append(f"Codes with fewer than {p.min_units_total} units in all were left out.")
     text.append(f"The first {p.base_size} interviews held {guest.base_codes} distinct codes;")
     reached = next((run for run in guest.runs if run.meets_threshold), None)
     if reached is not None:
         text.append(
             f"saturation was reached at {guest.label}: after {guest.saturation_point} "
-            f"interviews, interviews {reached.start}-{reached.end} added {reached.new_codes} "
+            f"interviews, {_interviews(reached.start, reached.end)} added {reached.new_codes} "
             f"new code{'s' if reached.new_codes != 1 else ''} "
             f"({_percent(reached.ratio)} of the base)."
         )
     elif guest.runs:
         last = guest.runs[-1]
         text.append(
-            f"saturation was not reached: no run of {p.run_length} interviews added at most "
-            f"{p.threshold:.0%} new codes (the last, interviews {last.start}-{last.end}, "
+            f"saturation was not reached: no run of {p.run_length} "
+            f"interview{'s' if p.run_length != 1 else ''} added at most "
+            f"{p.threshold:.0%} new codes (the last, {_interviews(last.start, last.end)}, "
             f"added {last.new_codes}, {_percent(last.ratio)} of the base)."
         )
     if boot.n_reached:
