@@ -29,6 +29,7 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/autocode evaluate --corpus corpus/seed --json reports/seed-evaluation.json \
 		--markdown reports/seed-evaluation.md
 	@echo "Report: reports/seed-evaluation.md"
+	$(BIN)/autocode saturation --coded corpus/seed/excerpts.csv --interview-column participant --code-column themes --order-by name --out reports/saturation
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest
