@@ -29,6 +29,12 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/autocode evaluate --corpus corpus/seed --json reports/seed-evaluation.json \
 		--markdown reports/seed-evaluation.md
 	@echo "Report: reports/seed-evaluation.md"
+	# Suggested codes for the example transcripts; trains a model into reports/ when none is shipped.
+	test -f models/seed-themes/model.json || $(BIN)/autocode train --corpus corpus/seed \
+		--evaluation reports/seed-evaluation.json --out reports/seed-themes
+	$(BIN)/autocode suggest examples/transcripts --out reports/suggest --model \
+		$$(test -f models/seed-themes/model.json && echo models/seed-themes || echo reports/seed-themes)
+	@echo "Suggested codes: reports/suggest/report.html (units.csv, codes.csv, run.json beside it)"
 	$(BIN)/autocode saturation --coded corpus/seed/excerpts.csv --interview-column participant --code-column themes --order-by name --out reports/saturation
 
 test: $(DEV_STAMP)

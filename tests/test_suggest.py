@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from autocode.classify import ThemeClassifier
 from autocode.cli import app
 from autocode.corpus import load_corpus
-from autocode.embed import Embedder
+from autocode.embed import Embedder, EmbeddingCache
 from autocode.errors import InputError
 from autocode.evidence import EvidenceIndex
 from autocode.io import read_many
@@ -34,8 +34,14 @@ OUTPUTS = ("units.csv", "codes.csv", "report.html", "run.json")
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return Embedder()  # in-memory memo: each text is embedded once per session
+def cli_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedding cache folder of the session: library runs fill it, CLI runs read it."""
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture(scope="session")
+def embedder(cli_cache: Path) -> Embedder:
+    return Embedder(cache=EmbeddingCache(cli_cache / "embeddings.sqlite"))
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +55,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> P
         pass
     model = train_classifier(load_corpus(CORPUS), embedder)
     return model.save(tmp_path_factory.mktemp("model"), corpus=str(CORPUS))
-
-
-@pytest.fixture(scope="session")
-def cli_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("embedding-cache")
 
 
 @pytest.fixture
