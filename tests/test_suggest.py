@@ -317,7 +317,7 @@ def test_nothing_readable_is_an_error_and_writes_nothing(
 def test_cli_runs_are_deterministic_with_and_without_the_cache(
     cli: Callable[..., tuple[int, str, str]], model_dir: Path, tmp_path: Path
 ) -> None:
-    inputs = [str(EXAMPLES / "P1_interview.txt"), str(EXAMPLES / "P3_interview.txt")]
+    inputs = [str(EXAMPLES / "P12_interview.txt"), str(EXAMPLES / "P3_interview.txt")]
     first, second = tmp_path / "first", tmp_path / "second"
     assert cli("suggest", *inputs, "--model", str(model_dir), "--out", str(first), "-q")[0] == 0
     code, _, _ = cli(
