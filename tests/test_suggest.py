@@ -20,7 +20,7 @@ from autocode.errors import InputError
 from autocode.evidence import EvidenceIndex
 from autocode.io import read_many
 from autocode.methods import train_classifier
-from autocode.report.html import UnitView, render_report
+from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.segment import SegmentConfig
 from autocode.suggest import SuggestConfig, Suggestions, suggest, suggest_codes
 from autocode.suggest_output import write_files_together, write_suggestions
@@ -225,6 +225,28 @@ def test_report_escapes_user_text() -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in page
     assert "evil&lt;id&gt;" in page and "Theme &lt;one&gt;" in page
     assert page.count("<script>") == 1  # the report's own script only
+
+
+def test_report_without_codes_keeps_every_unit_and_adds_extra_sections() -> None:
+    """What batch coding and saturation use: coded units, no clusters, a section of their own."""
+    text = "Interviewer: why?\nP1: Because the data was late.\nNotes outside any turn."
+    turn = Turn("P1", text.index("Because"), text.index("late.") + 5)
+    transcript = Transcript("t1", text, [Turn("Interviewer", 13, 17), turn])
+    inside = Unit("t1", 0, "P1", turn.start, turn.end, text[turn.start : turn.end])
+    stray = text.index("Notes")
+    outside = Unit("t1", 1, "P1", stray, len(text), text[stray:])
+    page = render_report(
+        title="coded",
+        transcripts=[transcript],
+        units=[UnitView(inside, ("T3",)), UnitView(outside)],
+        themes=[Code("T3", "Data", color="#123456")],
+        extra_sections=[ReportSection("Saturation", "<p>saturated</p>")],
+    )
+    assert page.count("<mark ") == 2 and "(outside turns)" in page
+    assert '<mark id="u0" class="unit t0"' in page and '<mark id="u1" class="unit none"' in page
+    assert "Candidate codes" not in page and "Outliers" not in page
+    assert '<a href="#section-3">Saturation</a>' in page and "<p>saturated</p>" in page
+    assert ".t0 { background: #94A4B3; }" in page  # the codebook's colour, lightened
 
 
 def test_participants_option_chooses_the_speakers(model_dir: Path, embedder: Embedder) -> None:

@@ -11,13 +11,14 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from autocode.cluster import NO_THEME
-from autocode.report.html import UnitView, render_report
+from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.suggest import Suggestions
 
 UNITS_FILE = "units.csv"
@@ -92,7 +93,11 @@ def unit_views(suggestions: Suggestions) -> list[UnitView]:
     ]
 
 
-def suggestions_report(suggestions: Suggestions, title: str = "autocode: suggested codes") -> str:
+def suggestions_report(
+    suggestions: Suggestions,
+    title: str = "autocode: suggested codes",
+    extra_sections: Sequence[ReportSection] = (),
+) -> str:
     """report.html of a suggest run (see autocode.report.html.render_report)."""
     s = suggestions
     counts = s.settings.get("counts", {})
@@ -111,6 +116,7 @@ def suggestions_report(suggestions: Suggestions, title: str = "autocode: suggest
         codes=s.codes.codes,
         settings=settings,
         problems=[str(error) for error in s.errors],
+        extra_sections=extra_sections,
     )
 
 
@@ -124,13 +130,18 @@ def run_record(suggestions: Suggestions, command: list[str] | None = None) -> di
 
 
 def write_suggestions(
-    suggestions: Suggestions, out_dir: str | Path, *, command: list[str] | None = None
+    suggestions: Suggestions,
+    out_dir: str | Path,
+    *,
+    command: list[str] | None = None,
+    extra_sections: Sequence[ReportSection] = (),
 ) -> dict[str, Path]:
-    """Write units.csv, codes.csv, report.html and run.json into `out_dir`; returns the paths."""
+    """Write units.csv, codes.csv, report.html and run.json into `out_dir`; returns the paths.
+    `extra_sections` are added to the report (e.g. a saturation section)."""
     contents = {
         UNITS_FILE: units_frame(suggestions).to_csv(index=False, lineterminator="\n"),
         CODES_FILE: codes_frame(suggestions).to_csv(index=False, lineterminator="\n"),
-        REPORT_FILE: suggestions_report(suggestions),
+        REPORT_FILE: suggestions_report(suggestions, extra_sections=extra_sections),
         RUN_FILE: json.dumps(run_record(suggestions, command), indent=2, ensure_ascii=False) + "\n",
     }
     return write_files_together(Path(out_dir), contents)

@@ -236,22 +236,27 @@ class _Page:
         return "".join(parts) or "<p>No transcripts.</p>"
 
     def turns_html(self, transcript: Transcript, positions: list[int]) -> str:
+        """Each turn as a paragraph with its units marked; a unit outside every turn (not
+        something `segment` makes) is shown after them rather than lost."""
         text = transcript.text
         turns = sorted(transcript.turns or [Turn("", 0, len(text))], key=lambda t: t.start)
         pending = sorted(positions, key=lambda p: self.units[p].unit.start)
         coded = {self.units[p].unit.speaker for p in positions}
-        out, cursor, next_unit = [], 0, 0
+        out, left_out, cursor, next_unit = [], [], 0, 0
         for turn in turns:
             start, end = max(turn.start, cursor), max(turn.end, cursor)
             if start >= end:
                 continue
             pieces, at = [], start
             while next_unit < len(pending) and self.units[pending[next_unit]].unit.start < end:
-                unit = self.units[pending[next_unit]].unit
+                position = pending[next_unit]
+                unit = self.units[position].unit
                 if unit.start >= at:
                     pieces.append(escape(text[at : unit.start]))
-                    pieces.append(self.mark(pending[next_unit], self.units[pending[next_unit]]))
+                    pieces.append(self.mark(position, self.units[position]))
                     at = unit.end
+                else:
+                    left_out.append(position)
                 next_unit += 1
             pieces.append(escape(text[at:end]))
             kind = "coded" if turn.speaker in coded else "other"
@@ -260,7 +265,13 @@ class _Page:
                 f'<p class="turn {kind}"><span class="speaker">{speaker}</span>'
                 f"{''.join(pieces)}</p>"
             )
-            cursor = max(cursor, end)
+            cursor = max(cursor, end, at)
+        left_out.extend(pending[next_unit:])
+        if left_out:
+            marks = " … ".join(self.mark(p, self.units[p]) for p in left_out)
+            out.append(
+                f'<p class="turn coded"><span class="speaker">(outside turns)</span>{marks}</p>'
+            )
         return "".join(out)
 
     def codes_html(self) -> str:
