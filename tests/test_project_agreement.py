@@ -21,17 +21,17 @@ from autocode.cli import app
 from autocode.errors import InputError
 from autocode.evaluate import Method
 from autocode.project_agreement import (
+    UnitPredictions,
     agreement_document,
     character_table,
+    cross_validate_examples,
     model_spans,
     render_markdown,
 )
 from autocode.project_training import (
     CodingSelection,
-    UnitPredictions,
     code_targets,
     collect_examples,
-    cross_validate_examples,
     definition_examples,
     fold_groups,
     frequent_codes,

@@ -28,7 +28,6 @@ spans:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -36,14 +35,11 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from autocode.baselines import DefinitionSimilarityBaseline, MajorityBaseline, TfidfBaseline
 from autocode.classify import ThemeClassifier, WeakExamples
 from autocode.errors import InputError
-from autocode.evaluate import Method
 from autocode.methods import SHIPPED, ClassifierSettings
 from autocode.segment import SegmentConfig, segment_many
 from autocode.store import Project, sha256_text
-from autocode.thresholds import fold_indices
 from autocode.types import Codebook, Coding, Transcript, Unit
 
 if TYPE_CHECKING:
@@ -343,7 +339,8 @@ def definition_examples(examples: UnitExamples, weight: float) -> WeakExamples |
     return WeakExamples(texts, labels, weight=weight)
 
 
-def _weak(examples: UnitExamples, settings: ClassifierSettings) -> WeakExamples | None:
+def weak_examples(examples: UnitExamples, settings: ClassifierSettings) -> WeakExamples | None:
+    """The code definitions as weak examples when the settings use definitions."""
     return definition_examples(examples, settings.weak_weight) if settings.definitions else None
 
 
@@ -356,7 +353,7 @@ def fit_classifier(
         examples.texts,
         examples.labels,
         groups=fold_groups(examples.groups),
-        weak=_weak(examples, settings),
+        weak=weak_examples(examples, settings),
     )
 
 
@@ -377,99 +374,3 @@ def card_sections(examples: UnitExamples, project: Project) -> dict[str, Any]:
         },
         "training_data": {"project": str(project.path.resolve()), **examples.describe()},
     }
-
-
-def project_methods(
-    examples: UnitExamples,
-    embedder: Embedder,
-    settings: ClassifierSettings = SHIPPED,
-    baselines: bool = True,
-) -> list[Method]:
-    """The classifier and, with `baselines`, the majority, TF-IDF and code-name baselines."""
-    methods = [
-        Method(
-            "theme-classifier",
-            f"frozen {embedder.model_id} embeddings + logistic regression per code "
-            f"(C={settings.c}); thresholds from inner grouped folds of the training data",
-            lambda: settings.build(embedder),
-            _weak(examples, settings),
-        )
-    ]
-    if not baselines:
-        return methods
-    names = {
-        code: ". ".join(
-            p for p in (examples.name(code), examples.codebook.get(code).definition) if p
-        )
-        for code in examples.code_ids
-    }
-    return [
-        *methods,
-        Method("majority", "prior: a code is predicted where most units have it", MajorityBaseline),
-        Method(
-            "tfidf-logreg",
-            "TF-IDF word 1-2 grams + balanced logistic regression per code; inner-fold thresholds",
-            TfidfBaseline,
-        ),
-        Method(
-            "definition-cosine",
-            "cosine similarity to each code's name and definition; inner-fold thresholds",
-            lambda: DefinitionSimilarityBaseline(names, embedder=embedder),
-        ),
-    ]
-
-
-@dataclass
-class UnitPredictions:
-    """One method's decisions for every example unit (rows aligned with `examples.units`)."""
-
-    method: str
-    description: str
-    proba: pd.DataFrame
-    predicted: pd.DataFrame
-    wall_seconds: float = 0.0
-    folds: list[dict[str, Any]] | None = None
-
-
-def predict_units(model: ThemeClassifier, examples: UnitExamples, name: str) -> UnitPredictions:
-    """A trained model's probabilities and decisions for the example units."""
-    started = time.perf_counter()
-    proba = model.predict_proba(examples.texts)[examples.code_ids]
-    predicted = model.decide(proba)[examples.code_ids].astype(int)
-    return UnitPredictions(
-        name, "trained model", proba, predicted, time.perf_counter() - started, None
-    )
-
-
-def cross_validate_examples(
-    examples: UnitExamples, method: Method, n_folds: int = 10
-) -> UnitPredictions:
-    """Out-of-fold decisions: each fold's model is trained (thresholds included) on the other
-    groups only. Leave-one-group-out up to max(n_folds, 20) groups, else grouped K-fold."""
-    texts, labels = examples.texts, examples.labels
-    groups = fold_groups(examples.groups)
-    proba = pd.DataFrame(np.nan, index=labels.index, columns=labels.columns)
-    predicted = pd.DataFrame(0, index=labels.index, columns=labels.columns)
-    folds: list[dict[str, Any]] = []
-    started = time.perf_counter()
-    for train, test, held_out in fold_indices(len(texts), groups, n_folds):
-        estimator = method.build()
-        estimator.fit(
-            [texts[i] for i in train],
-            labels.iloc[train].reset_index(drop=True),
-            groups=fold_groups([groups[i] for i in train]),
-            weak=method.weak,
-        )
-        fold_proba = estimator.predict_proba([texts[i] for i in test])[examples.code_ids]
-        fold_proba.index = labels.index[test]
-        proba.loc[fold_proba.index] = fold_proba.to_numpy()
-        predicted.loc[fold_proba.index] = estimator.decide(fold_proba)[examples.code_ids]
-        folds.append({"held_out": sorted(held_out), "n_train": len(train), "n_test": len(test)})
-    return UnitPredictions(
-        method.name,
-        method.description,
-        proba,
-        predicted.astype(int),
-        time.perf_counter() - started,
-        folds,
-    )

@@ -113,13 +113,13 @@ def _evaluate_project(
 ) -> dict[str, Any]:
     from autocode.classify import ThemeClassifier
     from autocode.embed import Embedder
-    from autocode.project_agreement import agreement_document
-    from autocode.project_training import (
+    from autocode.project_agreement import (
+        agreement_document,
         cross_validate_examples,
-        fold_groups,
         predict_units,
         project_methods,
     )
+    from autocode.project_training import fold_groups
 
     if (model is None) == (not cross_validate):
         raise InputError(selection.project, "give either --model MODEL or --cross-validate")
