@@ -95,6 +95,8 @@ class ProjectSelection:
 
         codebook = choose_codebook(store, self.codebook)
         coder, prefix = self.coder, self.coder_prefix
+        if coder is not None and not coder.startswith(("human:", "model:")):
+            raise InputError(self.project, f"a coder is human:NAME or model:NAME, not {coder!r}")
         if coder is None and prefix is None:
             coder = _only_human_coder(store, codebook)
         try:
