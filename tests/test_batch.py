@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autocode.batch import BatchResult, code_transcripts, ensure_codebook
-from autocode.batch_export import THEMES_CSV, UNITS_CSV, UNITS_PARQUET
+from autocode.batch import DEFAULT_SEGMENT_CONFIG, BatchResult, code_transcripts, ensure_codebook
+from autocode.batch_export import REPORT_HTML, THEMES_CSV, UNITS_CSV, UNITS_PARQUET
 from autocode.batch_model import card_codebook, load_batch_model
 from autocode.classify import ThemeClassifier
 from autocode.corpus import load_corpus
@@ -155,7 +155,7 @@ def test_run_codes_good_files_skips_bad_ones_and_exports(
         assert store.transcript_ids() == ids
         [run] = store.runs()
         assert (run.command, run.status, run.model) == ("code", "done", summary["coder"])
-        assert run.config["segment"] == SegmentConfig().to_dict()
+        assert run.config["segment"] == DEFAULT_SEGMENT_CONFIG.to_dict()
         assert run.versions["sentence-transformers"] != "not installed"
         assert store.codebook(summary["codebook"]).ids == ["T1", "T2", "T3", "T4", "T5"]
         codings = store.codings_frame(coder=summary["coder"])
@@ -183,6 +183,9 @@ def test_run_codes_good_files_skips_bad_ones_and_exports(
     with Project.open(project) as store:
         texts = {tid: store.get_transcript(tid).text for tid in ids}
     assert all(texts[r.transcript][r.start : r.end] == r.text for r in units.itertuples())
+    report = (project / "exports" / REPORT_HTML).read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and result.report_skipped is None
+    assert units.text[0].split()[0] in report
     table = pd.read_csv(project / "exports" / THEMES_CSV).set_index("transcript")
     counted = units.assign(T1=units.themes.str.contains("T1")).groupby("transcript").T1.sum()
     assert table["n_T1"].to_dict() == counted.to_dict()
@@ -202,7 +205,9 @@ def test_killed_run_resumes_to_the_codings_of_an_uninterrupted_run(
     child = subprocess.Popen([*command, "--batch-units", "3"], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
     while not 2 <= coded_count(database) <= len(ids) - 4:
-        assert child.poll() is None, f"the run ended before it was killed: {child.stderr}"
+        if child.poll() is not None:
+            errors = child.stderr.read() if child.stderr else ""
+            raise AssertionError(f"the run ended before it was killed: {errors}")
         assert time.monotonic() < deadline, "the run never got under way"
         time.sleep(0.01)
     os.kill(child.pid, signal.SIGKILL)
@@ -322,7 +327,6 @@ def test_interrupted_library_run_is_recorded_and_keeps_whole_transcripts(
             [inputs[0] / "P1.txt", inputs[0] / "P2.txt", inputs[0] / "P3.txt"],
             model_dir,
             tmp_path / "study",
-            segment_config=SegmentConfig(coherence=False),
             batch_units=1,
             progress=StopAfterTwo(),
         )
@@ -334,7 +338,6 @@ def test_interrupted_library_run_is_recorded_and_keeps_whole_transcripts(
         [inputs[0] / "P1.txt", inputs[0] / "P2.txt", inputs[0] / "P3.txt"],
         model_dir,
         tmp_path / "study",
-        segment_config=SegmentConfig(coherence=False),
     )
     assert isinstance(result, BatchResult)
     assert (result.coded, result.skipped) == (["P3"], ["P1", "P2"])

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autocode.batch_export import export_coded_units
+from autocode.batch_export import ReportInputs, export_coded_units
 from autocode.batch_model import BatchModel, load_batch_model
 from autocode.embed import Embedder
 from autocode.errors import InputError
@@ -47,10 +47,12 @@ from autocode.versions import package_versions
 
 COMMAND = "code"
 DEFAULT_BATCH_UNITS = 1024
-# Coherence merging embeds the sentences of every multi-sentence turn before the units: on the
-# benchmark interviews it costs about a third more time (benchmarks/results/batch.json); it is
-# kept on so batch units are the same units `autocode suggest` and the segmenter's tests use.
-DEFAULT_SEGMENT_CONFIG = SegmentConfig()
+# Batch coding merges sentences into units by length only. Coherence merging embeds the
+# sentences of every multi-sentence turn before the units, about 1.8 texts embedded per unit: on
+# the benchmark interviews the pipeline then runs at 0.58 of the raw encode speed instead of
+# 0.92 (benchmarks/results/batch.json). The price: shorter units (median 94 characters instead
+# of 110, about 1.35 units for each coherence unit), each coded on its own. `--coherence` opts in.
+DEFAULT_SEGMENT_CONFIG = SegmentConfig(coherence=False)
 
 
 class BatchProgress(Protocol):
@@ -80,6 +82,7 @@ class BatchResult:
     embedded_texts: int = 0
     seconds: float = 0.0
     exports: dict[str, Path] = field(default_factory=dict)
+    report_skipped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +100,7 @@ class BatchResult:
             "seconds": round(self.seconds, 3),
             "units_per_second": round(self.units / self.seconds, 1) if self.seconds else None,
             "exports": {name: str(path) for name, path in self.exports.items()},
+            "report_skipped": self.report_skipped,
         }
 
 
@@ -111,6 +115,7 @@ def code_transcripts(
     strict: bool = False,
     wait: float = 0.0,
     device: str | None = None,
+    report: bool = True,
     progress: BatchProgress | None = None,
     model: BatchModel | None = None,
 ) -> BatchResult:
@@ -119,7 +124,8 @@ def code_transcripts(
     Results go into the project at `project_dir` (created if missing) and, as files, into
     `out_dir` (default `<project_dir>/exports`). `wait` is how long to wait for another process
     holding the project's writer lock; without it a second run fails at once with the store's
-    message. Pass an already loaded `model` (from `load_batch_model(model_dir)`) to skip loading.
+    message. `report=False` leaves out the HTML report. Pass an already loaded `model` (from
+    `load_batch_model(model_dir)`) to skip loading it.
     """
     if batch_units < 1:
         raise ValueError("batch_units must be at least 1")
@@ -148,9 +154,10 @@ def code_transcripts(
             coder.code(transcripts, result, batch_units, strict, progress)
             result.seconds = time.perf_counter() - began
             done = project.coded_hashes(fingerprint)
-            exported = [t.id for t in transcripts if done.get(t.id) == sha256_text(t.text)]
-            result.exports = export_coded_units(
-                project, exported, model, out, coder.new_embedder, batch_units
+            exported = [t for t in transcripts if done.get(t.id) == sha256_text(t.text)]
+            inputs = _report_inputs(model, exported, config, result) if report else None
+            result.exports, result.report_skipped = export_coded_units(
+                project, exported, model, out, coder.new_embedder, batch_units, inputs
             )
         except KeyboardInterrupt:
             project.finish_run(run_id, "interrupted", "interrupted by the user")
@@ -160,6 +167,23 @@ def code_transcripts(
             raise
         project.finish_run(run_id, "done")
     return result
+
+
+def _report_inputs(
+    model: BatchModel,
+    transcripts: Sequence[Transcript],
+    config: dict[str, Any],
+    result: BatchResult,
+) -> ReportInputs:
+    return ReportInputs(
+        title="autocode: batch coding",
+        subtitle=(
+            f"{len(transcripts)} transcript(s) coded by {model.coder}. Model coding: check it "
+            "against your own before relying on it."
+        ),
+        settings={"model": model.coder, **config},
+        problems=[str(error) for error in result.errors],
+    )
 
 
 def ensure_codebook(project: Project, codebook: Codebook) -> str:
@@ -211,7 +235,8 @@ class _Coder:
         batch: list[tuple[Transcript, list[Unit]]] = []
         size = 0
         for transcript in pending:
-            units = segment(transcript, self.segment_config, embedder=self._counting(embedder))
+            encoder = _SortingEncoder(embedder, self)
+            units = segment(transcript, self.segment_config, embedder=encoder)
             batch.append((transcript, units))
             size += len(units)
             if size >= batch_units:
@@ -220,9 +245,6 @@ class _Coder:
         if batch:
             self._commit(batch, embedder, result, strict, progress)
         result.embedded_texts = self.embedded
-
-    def _counting(self, embedder: Embedder) -> _CountingEncoder:
-        return _CountingEncoder(embedder, self)
 
     def _commit(
         self,
@@ -279,14 +301,23 @@ class _Coder:
                 progress.committed(transcript, len(units))
 
     def _encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-        return embedder.encode(texts, progress=self._count_embedded)
+        """Vectors in the order of `texts`, embedded shortest first.
+
+        The Embedder feeds the model `batch_size` texts at a time in the order given; sorted,
+        each model batch holds texts of similar length, so little of it is padding.
+        """
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = embedder.encode([texts[i] for i in order], progress=self._count_embedded)
+        result = np.empty_like(vectors)
+        result[order] = vectors
+        return result
 
     def _count_embedded(self, n: int) -> None:
         self.embedded += n
 
 
-class _CountingEncoder:
-    """The batch's Embedder for segmentation, counting the texts the model really embeds."""
+class _SortingEncoder:
+    """The batch's Embedder as segmentation sees it: sorted by length, counting model work."""
 
     def __init__(self, embedder: Embedder, coder: _Coder) -> None:
         self._embedder = embedder

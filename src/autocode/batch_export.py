@@ -5,6 +5,9 @@
   below its threshold) and `themes`, the predicted theme ids joined by ";".
 - transcript_themes.csv: one row per transcript: `units`, then per theme `n_<id>` (units coded
   with it) and `share_<id>` (n / units; 0 for a transcript without participant units).
+- report.html (when asked for): autocode.report.html's self-contained page with every unit
+  highlighted by its most probable present theme, its probabilities on hover, and units per
+  theme per participant. Left out above REPORT_MAX_UNITS units (the page holds every unit).
 
 Probabilities are recomputed from the units stored in the project and their cached embeddings
 (no model run), so transcripts coded by an earlier, interrupted run export exactly like the
@@ -16,7 +19,9 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,12 +29,17 @@ import pandas as pd
 from autocode.batch_model import BatchModel
 from autocode.embed import Embedder
 from autocode.store import Project
-from autocode.types import Unit
+from autocode.types import Code, Transcript, Unit
+
+if TYPE_CHECKING:
+    from autocode.report.html import UnitView
 
 UNITS_CSV = "coded_units.csv"
 UNITS_PARQUET = "coded_units.parquet"
 THEMES_CSV = "transcript_themes.csv"
+REPORT_HTML = "report.html"
 THEME_SEPARATOR = ";"
+REPORT_MAX_UNITS = 20_000  # one self-contained page; beyond this a browser struggles
 
 
 def probability_column(theme_id: str) -> str:
@@ -38,32 +48,35 @@ def probability_column(theme_id: str) -> str:
 
 def export_coded_units(
     project: Project,
-    transcript_ids: Sequence[str],
+    transcripts: Sequence[Transcript],
     model: BatchModel,
     out_dir: Path,
     new_embedder: Callable[[], Embedder],
     chunk_units: int,
-) -> dict[str, Path]:
-    """Write the files above into `out_dir` (created if missing); returns name -> path.
+    report: ReportInputs | None = None,
+) -> tuple[dict[str, Path], str | None]:
+    """Write the files above into `out_dir` (created if missing).
 
-    Each file appears complete or not at all: all are written beside their final names, then
-    renamed.
+    Returns (name -> path, why the HTML report was left out or None). Each file appears
+    complete or not at all: all are written beside their final names, then renamed.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    targets = {name: out_dir / name for name in (UNITS_CSV, UNITS_PARQUET, THEMES_CSV)}
+    names = [UNITS_CSV, UNITS_PARQUET, THEMES_CSV] + ([REPORT_HTML] if report else [])
+    targets = {name: out_dir / name for name in names}
     temporary = {name: _temporary_beside(path) for name, path in targets.items()}
     themes = model.theme_ids
-    counts: dict[str, np.ndarray] = {tid: np.zeros(len(themes) + 1, int) for tid in transcript_ids}
+    ids = [transcript.id for transcript in transcripts]
+    counts: dict[str, np.ndarray] = {tid: np.zeros(len(themes) + 1, int) for tid in ids}
+    views: list[UnitView] | None = [] if report else None
+    writer: pq.ParquetWriter | None = None
     try:
-        writer: pq.ParquetWriter | None = None
-        first = True
-        for frame, chosen in _coded_chunks(
-            project, transcript_ids, model, new_embedder, chunk_units
-        ):
+        for units, proba, chosen in _coded_chunks(project, ids, model, new_embedder, chunk_units):
+            frame = unit_frame(units, themes, proba, chosen)
             _count(counts, frame["transcript"].to_numpy(), chosen)
+            first = writer is None
             frame.to_csv(
                 temporary[UNITS_CSV], mode="w" if first else "a", header=first, index=False
             )
@@ -71,16 +84,75 @@ def export_coded_units(
             if writer is None:
                 writer = pq.ParquetWriter(temporary[UNITS_PARQUET], table.schema)
             writer.write_table(table)
-            first = False
-        if writer is not None:
-            writer.close()
+            if views is not None:
+                views.extend(_unit_views(units, themes, proba, chosen))
+                if len(views) > REPORT_MAX_UNITS:
+                    views = None
+        assert writer is not None
+        writer.close()
+        writer = None
         _theme_table(counts, themes).to_csv(temporary[THEMES_CSV], index=False)
+        skipped = None
+        if report is not None:
+            if views is None:
+                skipped = f"more than {REPORT_MAX_UNITS} units: too many for one HTML page"
+                del targets[REPORT_HTML]
+            else:
+                html = report.render(transcripts, views, model.codebook.codes)
+                temporary[REPORT_HTML].write_text(html, encoding="utf-8")
+        mode = _file_mode()
         for name, path in targets.items():
+            os.chmod(temporary[name], mode)  # mkstemp makes 0600 files
             os.replace(temporary[name], path)
     finally:
+        if writer is not None:
+            writer.close()
         for path in temporary.values():
             path.unlink(missing_ok=True)
-    return targets
+    return targets, skipped
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the HTML report shows besides the coded units: title, settings, input problems."""
+
+    title: str
+    subtitle: str
+    settings: dict[str, Any]
+    problems: list[str]
+
+    def render(
+        self, transcripts: Sequence[Transcript], views: Sequence[UnitView], themes: Sequence[Code]
+    ) -> str:
+        from autocode.report.html import render_report
+
+        return render_report(
+            title=self.title,
+            subtitle=self.subtitle,
+            transcripts=transcripts,
+            units=views,
+            themes=themes,
+            settings=self.settings,
+            problems=self.problems,
+        )
+
+
+def _unit_views(
+    units: Sequence[Unit], theme_ids: Sequence[str], proba: np.ndarray, chosen: np.ndarray
+) -> list[UnitView]:
+    from autocode.report.html import UnitView
+
+    views = []
+    for i, unit in enumerate(units):
+        present = [j for j in np.argsort(-proba[i], kind="stable") if chosen[i, j]]
+        views.append(
+            UnitView(
+                unit=unit,
+                themes=tuple(theme_ids[j] for j in present),
+                probabilities={t: round(float(proba[i, j]), 3) for j, t in enumerate(theme_ids)},
+            )
+        )
+    return views
 
 
 def _coded_chunks(
@@ -89,18 +161,17 @@ def _coded_chunks(
     model: BatchModel,
     new_embedder: Callable[[], Embedder],
     chunk_units: int,
-) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """(unit rows, 0/1 theme matrix) per chunk; one empty chunk when there are no units."""
+) -> Iterator[tuple[list[Unit], np.ndarray, np.ndarray]]:
+    """(units, probabilities, 0/1 themes) per chunk; one empty chunk when there are no units."""
     produced = False
     for units in _unit_chunks(project, transcript_ids, chunk_units):
         produced = True
         vectors = new_embedder().encode([unit.text for unit in units])
         proba = model.classifier.proba_from_vectors(vectors)
-        chosen = model.classifier.decide(proba).to_numpy()
-        yield unit_frame(units, model.theme_ids, proba.to_numpy(), chosen), chosen
+        yield units, proba.to_numpy(), model.classifier.decide(proba).to_numpy()
     if not produced:
         empty = np.zeros((0, len(model.theme_ids)))
-        yield unit_frame([], model.theme_ids, empty, empty.astype(int)), empty.astype(int)
+        yield [], empty, empty.astype(int)
 
 
 def unit_frame(
@@ -162,6 +233,13 @@ def _theme_table(counts: dict[str, np.ndarray], theme_ids: Sequence[str]) -> pd.
     columns = ["transcript", "units"]
     columns += [f"{kind}_{t}" for kind in ("n", "share") for t in theme_ids]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _file_mode() -> int:
+    """The mode a newly created file gets under the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _temporary_beside(path: Path) -> Path:

@@ -5,10 +5,10 @@
   hash, e.g. `model:seed-themes@0.1.0+d93d7ea9`. A model retrained on other data is another coder,
   so its codings sit beside the old model's instead of replacing them.
 - fingerprint: what must be equal for an earlier result to be reused. It covers the embedder id,
-  the training-data hash, the theme ids, thresholds and `min_themes`, a hash of the weights (so a
-  model retrained with other settings on the same data codes again) and the segmentation settings
-  (other units are another result). A transcript is skipped only when it was coded under the same
-  fingerprint with the same text.
+  the training-data hash, the theme ids, thresholds, `min_themes`, the head's settings, a hash of
+  the weights (so a model retrained with other settings on the same data codes again) and the
+  segmentation settings (other units are another result). A transcript is skipped only when it
+  was coded under the same fingerprint with the same text.
 - codebook: the model's themes, named and defined from the model card when it carries them
   (`themes: [{id, name, definition}]` or `codebook: {name, themes: [...]}`), else by their ids.
 """
@@ -61,6 +61,7 @@ class BatchModel:
             "themes": self.theme_ids,
             "thresholds": [round(float(t), 12) for t in classifier.thresholds_],
             "min_themes": classifier.min_themes,
+            "head": classifier.card_.get("head"),
             "weights_sha256": weights.hexdigest(),
             "segment": segment_config.to_dict(),
         }

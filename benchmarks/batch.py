@@ -1,0 +1,410 @@
+"""Speed and memory of batch coding (`autocode code`), on 2 CPU cores.
+
+    python benchmarks/batch.py                      # every section, writes results/batch.json
+    python benchmarks/batch.py --sections memory-large --large-units 20000
+
+Sections (each merges its results into the JSON file, so they can run at different times):
+- throughput: units/s of `autocode.batch.code_transcripts` end to end (read files, segment,
+  embed, classify, store, export; the one-off model load is measured apart), with and without
+  coherence merging, against sentence-transformers' own `encode` of the same unit texts in one
+  call, interleaved, `--rounds` times. Goal: pipeline >= 80% of the raw encode.
+- recode: coding the same transcripts again with a new classifier (other C): every embedding comes
+  from the project's cache. Goal: >= 20x faster than the first run.
+- memory-small / memory-large: peak RSS of a fresh process coding about `--small-units` /
+  `--large-units` units, and RSS after each tenth of the units. Goal: flat, under 1.5 GB.
+
+Data: the 19 ML-practitioner interviews in ../shared/testdata (no licence: they are read from
+there and written to the work folder only, never to the repository). Larger sets repeat them with
+every sentence varied (one word dropped, two neighbours swapped, seeded), so the units are new
+texts that the embedding cache cannot answer. Without ../shared the benchmark says so and stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+INTERVIEWS = REPO.parent / "shared" / "testdata" / "coded" / "ml_quality_interviews" / "transcripts"
+RESULTS = REPO / "benchmarks" / "results" / "batch.json"
+THREADS = 2
+_LABEL = re.compile(r"^(\s*[^:\n]{1,40}:)(.*)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def vary_line(line: str, rng: random.Random) -> str:
+    """The line with each sentence changed a little: one word dropped, one neighbour pair swapped.
+
+    The speaker label and each sentence's last word (which carries its full stop) stay put, so
+    segmentation sees the same turns and sentences.
+    """
+    match = _LABEL.match(line)
+    label, said = (match.group(1), match.group(2)) if match else ("", line)
+    sentences = []
+    for sentence in _SENTENCE_END.split(said.strip()):
+        words = sentence.split()
+        if len(words) >= 4:
+            del words[rng.randrange(len(words) - 1)]
+            i = rng.randrange(len(words) - 2)
+            words[i], words[i + 1] = words[i + 1], words[i]
+        sentences.append(" ".join(words))
+    return f"{label} {' '.join(sentences)}" if label else " ".join(sentences)
+
+
+def write_interviews(folder: Path, target_units: int, units_of: dict[str, int]) -> int:
+    """Write interviews (copy 0 as is, later copies varied) until about `target_units` units.
+
+    `units_of` is each original interview's unit count; returns the expected number of units.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    total, copy = 0, 0
+    while total < target_units:
+        for name, units in units_of.items():
+            if total >= target_units:
+                break
+            text = (INTERVIEWS / name).read_text(encoding="utf-8")
+            if copy:
+                rng = random.Random(f"{copy}/{name}")
+                text = "\n".join(
+                    vary_line(line, rng) if line.strip() else line for line in text.splitlines()
+                )
+            (folder / f"{Path(name).stem}_c{copy:03d}.txt").write_text(text, encoding="utf-8")
+            total += units
+        copy += 1
+    return total
+
+
+def interview_units(coherence: bool) -> dict[str, int]:
+    """Units per original interview under the given segmentation (no coherence: no model)."""
+    from autocode.io import read
+    from autocode.segment import SegmentConfig, segment
+
+    config = SegmentConfig(coherence=coherence)
+    return {
+        path.name: len(segment(read(path), config))
+        for path in sorted(INTERVIEWS.glob("*.txt"), key=lambda p: p.name)
+    }
+
+
+# --- models -------------------------------------------------------------------------------------
+
+
+def models(workdir: Path) -> tuple[Path, Path]:
+    """(the shipped classifier, a retrained one with C=0.5), training what is missing."""
+    from autocode.corpus import load_corpus
+    from autocode.embed import Embedder, EmbeddingCache
+    from autocode.methods import SHIPPED, ClassifierSettings, train_classifier
+
+    shipped = REPO / "models" / "seed-themes"
+    if not (shipped / "model.json").is_file():
+        shipped = workdir / "models" / "seed-themes"
+    retrained = workdir / "models" / "seed-themes-c0.5"
+    corpus = load_corpus(REPO / "corpus" / "seed")
+    cache = EmbeddingCache(workdir / "corpus-embeddings.sqlite")
+    for folder, settings in ((shipped, SHIPPED), (retrained, ClassifierSettings(c=0.5))):
+        if not (folder / "model.json").is_file():
+            print(f"training {folder}", flush=True)
+            train_classifier(corpus, Embedder(cache=cache), settings).save(folder)
+    return shipped, retrained
+
+
+# --- measurements -------------------------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def load_models(model_dir: Path) -> tuple[Any, float]:
+    """The batch model and the sentence model, loaded and warmed up; (model, seconds)."""
+    from autocode.batch_model import load_batch_model
+    from autocode.embed import Embedder, load_sentence_model
+
+    began = time.perf_counter()
+    model = load_batch_model(model_dir)
+    load_sentence_model(model.classifier.embedder)
+    Embedder(model.classifier.embedder).encode_uncached(["warm up"])
+    return model, time.perf_counter() - began
+
+
+def unit_texts(project: Path) -> list[str]:
+    from autocode.store import Project
+
+    with Project.open(project) as store:
+        return [unit.text for tid in store.transcript_ids() for unit in store.units(tid)]
+
+
+def timed_run(
+    files: Path, model_dir: Path, model: Any, project: Path, coherence: bool
+) -> dict[str, Any]:
+    from autocode.batch import code_transcripts
+    from autocode.segment import SegmentConfig
+
+    shutil.rmtree(project, ignore_errors=True)
+    began = time.perf_counter()
+    result = code_transcripts(
+        [files], model_dir, project,
+        segment_config=SegmentConfig(coherence=coherence), model=model,
+    )  # fmt: skip
+    seconds = time.perf_counter() - began
+    return {
+        "units": result.units,
+        "embedded_texts": result.embedded_texts,
+        "seconds": round(seconds, 2),
+        "coding_seconds": round(result.seconds, 2),
+        "units_per_s": round(result.units / seconds, 1),
+    }
+
+
+def raw_encode(texts: list[str], embedder_name: str | None) -> dict[str, Any]:
+    from autocode.embed import DEFAULT_BATCH_SIZE, load_sentence_model
+
+    model = load_sentence_model(embedder_name)
+    began = time.perf_counter()
+    model.encode(
+        texts, batch_size=DEFAULT_BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False
+    )
+    seconds = time.perf_counter() - began
+    return {"seconds": round(seconds, 2), "units_per_s": round(len(texts) / seconds, 1)}
+
+
+def throughput(workdir: Path, model_dir: Path, small_units: int, rounds: int) -> dict[str, Any]:
+    files = workdir / "small"
+    shutil.rmtree(files, ignore_errors=True)
+    expected = write_interviews(files, small_units, interview_units(coherence=False))
+    model, load_seconds = load_models(model_dir)
+    runs: dict[str, list[dict[str, Any]]] = {"coherence": [], "no_coherence": []}
+    for round_ in range(rounds):
+        for coherence, key in ((True, "coherence"), (False, "no_coherence")):
+            project = workdir / f"throughput-{key}"
+            pipeline = timed_run(files, model_dir, model, project, coherence)
+            raw = raw_encode(unit_texts(project), model.classifier.embedder)
+            ratio = raw["seconds"] / pipeline["seconds"]
+            runs[key].append({"round": round_, "pipeline": pipeline, "raw_encode": raw,
+                              "pipeline_share_of_raw": round(ratio, 3)})  # fmt: skip
+            print(key, runs[key][-1], flush=True)
+    summary = {
+        key: {
+            "units": entries[0]["pipeline"]["units"],
+            "embedded_texts": entries[0]["pipeline"]["embedded_texts"],
+            "best_pipeline_units_per_s": max(e["pipeline"]["units_per_s"] for e in entries),
+            "best_raw_units_per_s": max(e["raw_encode"]["units_per_s"] for e in entries),
+            "median_pipeline_share_of_raw": _median([e["pipeline_share_of_raw"] for e in entries]),
+            "goal_share": 0.8,
+            "rounds": entries,
+        }
+        for key, entries in runs.items()
+    }
+    return {
+        "files": len(list(files.glob("*.txt"))),
+        "expected_units_without_coherence": expected,
+        "model_load_seconds": round(load_seconds, 2),
+        **summary,
+    }
+
+
+def recode(workdir: Path, model_dir: Path, new_model_dir: Path, coherence: bool) -> dict[str, Any]:
+    """A first run into a fresh project, then the same files with another classifier."""
+    files = workdir / "small"
+    first_model, _ = load_models(model_dir)
+    project = workdir / "recode"
+    first = timed_run(files, model_dir, first_model, project, coherence)
+    from autocode.batch import code_transcripts
+    from autocode.batch_model import load_batch_model
+    from autocode.segment import SegmentConfig
+
+    second_model = load_batch_model(new_model_dir)
+    began = time.perf_counter()
+    result = code_transcripts(
+        [files], new_model_dir, project, segment_config=SegmentConfig(coherence=coherence),
+        model=second_model,
+    )  # fmt: skip
+    seconds = time.perf_counter() - began
+    return {
+        "coherence": coherence,
+        "first_run": first,
+        "recode": {
+            "units": result.units,
+            "embedded_texts": result.embedded_texts,
+            "seconds": round(seconds, 2),
+            "units_per_s": round(result.units / seconds, 1),
+        },
+        "speedup": round(first["seconds"] / seconds, 1),
+        "goal_speedup": 20,
+    }
+
+
+def memory_child(files: Path, model_dir: Path, project: Path, coherence: bool) -> None:
+    """Runs in a fresh process: code `files`, print RSS after load, per tenth and at the peak."""
+    import torch
+
+    torch.set_num_threads(THREADS)
+    from autocode.batch import code_transcripts
+    from autocode.segment import SegmentConfig
+
+    model, load_seconds = load_models(model_dir)
+    after_load = rss_mb()
+    total_chars = sum(p.stat().st_size for p in files.glob("*.txt"))
+    samples: list[dict[str, float]] = []
+    sampled_peak = [after_load]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.25):
+            sampled_peak[0] = max(sampled_peak[0], rss_mb())
+
+    class Tenths:
+        def started(self, pending: Any, skipped: int) -> None:
+            self.units, self.chars, self.began = 0, 0, time.perf_counter()
+
+        def committed(self, transcript: Any, units: int) -> None:
+            self.units += units
+            self.chars += len(transcript.text.encode("utf-8"))
+            if self.chars * 10 >= total_chars * (len(samples) + 1):
+                samples.append({"units": self.units, "rss_mb": round(rss_mb(), 1),
+                                "seconds": round(time.perf_counter() - self.began, 1)})  # fmt: skip
+                print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    shutil.rmtree(project, ignore_errors=True)
+    began = time.perf_counter()
+    result = code_transcripts(
+        [files], model_dir, project, segment_config=SegmentConfig(coherence=coherence),
+        model=model, progress=Tenths(),
+    )  # fmt: skip
+    seconds = time.perf_counter() - began
+    stop.set()
+    print(json.dumps({
+        "files": len(list(files.glob("*.txt"))),
+        "coherence": coherence,
+        "units": result.units,
+        "embedded_texts": result.embedded_texts,
+        "seconds": round(seconds, 1),
+        "units_per_s": round(result.units / seconds, 1),
+        "model_load_seconds": round(load_seconds, 1),
+        "rss_after_model_load_mb": round(after_load, 1),
+        "rss_by_progress": samples,
+        "sampled_peak_rss_mb": round(sampled_peak[0], 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "goal_peak_rss_mb": 1536,
+    }))  # fmt: skip
+
+
+def memory(workdir: Path, model_dir: Path, units: int, name: str, coherence: bool) -> dict:
+    files = workdir / name
+    shutil.rmtree(files, ignore_errors=True)
+    expected = write_interviews(files, units, interview_units(coherence=False))
+    command = [sys.executable, __file__, "--memory-child", str(files), "--model", str(model_dir),
+               "--project", str(workdir / f"{name}-project"),
+               "--coherence" if coherence else "--no-coherence"]  # fmt: skip
+    print(f"{name}: coding about {expected} units in a fresh process", flush=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    return {"target_units": units, "expected_units_without_coherence": expected,
+            **json.loads(done.stdout.strip().splitlines()[-1])}  # fmt: skip
+
+
+# --- bookkeeping --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    import torch
+
+    from autocode.versions import package_versions
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpus_available": len(os.sched_getaffinity(0)),
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "versions": package_versions(),
+    }
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return round((ordered[middle - 1] + ordered[middle]) / 2, 3)
+
+
+def merge_results(path: Path, section: str, value: dict[str, Any]) -> None:
+    document = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    document.setdefault("sections", {})[section] = {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine(),
+        **value,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sections", default="throughput,recode,memory-small,memory-large")
+    parser.add_argument("--small-units", type=int, default=1000)
+    parser.add_argument("--large-units", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--coherence",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="segmentation for recode/memory (default: the batch default)",
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/autocode-bench-batch"))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    from autocode.batch import DEFAULT_SEGMENT_CONFIG
+
+    coherence = DEFAULT_SEGMENT_CONFIG.coherence if args.coherence is None else args.coherence
+    if args.memory_child is not None:
+        memory_child(args.memory_child, args.model, args.project, coherence)
+        return
+    if not INTERVIEWS.is_dir():
+        print(f"skipped: the interviews are not at {INTERVIEWS} (../shared is absent)")
+        return
+    import torch
+
+    torch.set_num_threads(THREADS)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    shipped, retrained = models(args.workdir)
+    sections = args.sections.split(",")
+    if "throughput" in sections:
+        merge_results(args.out, "throughput",
+                      throughput(args.workdir, shipped, args.small_units, args.rounds))  # fmt: skip
+    if "recode" in sections:
+        merge_results(args.out, "recode", recode(args.workdir, shipped, retrained, coherence))
+    for name, units in (("memory-small", args.small_units), ("memory-large", args.large_units)):
+        if name in sections:
+            merge_results(args.out, name, memory(args.workdir, shipped, units, name, coherence))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
