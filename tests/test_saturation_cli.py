@@ -171,6 +171,34 @@ def test_off_topic_interview_is_far_from_every_code(
     assert "lay further from every existing code" in stdout
 
 
+def test_report_shows_the_coded_transcripts_and_the_saturation_section(
+    clusters_run: Path, interviews: Path, cache: Path, tmp_path: Path
+) -> None:
+    code, _, stderr = run(
+        "saturation", interviews / "study", "--out", tmp_path, "--cache", cache,
+        "--permutations", 200, "--report", "-q",
+    )  # fmt: skip
+    assert code == 0, stderr
+    html = (tmp_path / "saturation.html").read_text(encoding="utf-8")
+    assert html.count('id="saturation"') == 1 and 'id="transcripts"' in html
+    assert "data:image/png;base64," in html and "Runs (Guest, Namey &amp; Chen 2020)" in html
+    first_quote = pd.read_csv(EXCERPTS, dtype=str).query("participant == 'P7'")["text"].iloc[0]
+    assert first_quote.split()[0] in html
+    # The JSON and figure are those of the run without --report.
+    assert (tmp_path / "saturation.json").read_bytes() == (
+        clusters_run / "saturation.json"
+    ).read_bytes()
+
+
+def test_report_needs_transcripts(tmp_path: Path) -> None:
+    code, _, stderr = run(
+        "saturation", "--coded", EXCERPTS, "--interview-column", "participant",
+        "--code-column", "themes", "--report", "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert code == 2 and "--report needs transcripts" in stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_baseline_must_be_a_clusters_run(tmp_path: Path, interviews: Path) -> None:
     code, stdout, stderr = run("saturation", "--baseline", tmp_path, interviews / "P8.txt")
     assert code == 2

@@ -100,6 +100,12 @@ def saturation(
     seed: int = typer.Option(0, help="Seed of the random orders."),
     min_units: int = typer.Option(1, help="Units a code needs in an interview to count there."),
     min_units_total: int = typer.Option(1, help="Units a code needs in the whole study."),
+    report: bool = typer.Option(
+        False,
+        "--report",
+        help="Transcripts only: saturation.html is the full report of the coded transcripts "
+        "(units highlighted by code or theme) with the saturation section added.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
     """Code saturation (Guest, Namey & Chen 2020) with its curve, band over orders and Chao2."""
@@ -133,6 +139,8 @@ def saturation(
     if coded is not None:
         if paths:
             raise SaturationInputError("give transcripts or --coded FILE, not both")
+        if report:
+            raise SaturationInputError("--report needs transcripts: it shows their coded units")
         from autocode.saturation_sources import codes_from_csv, parse_where
 
         data = codes_from_csv(
@@ -155,16 +163,17 @@ def saturation(
             "where": list(where),
         }
         extra_files: dict[str, bytes] = {}
+        report_parts = None
     else:
         if not paths:
             raise SaturationInputError("give transcript files or folders, or --coded FILE")
         if min_cluster_size is not None and min_cluster_size < 2:
             raise SaturationInputError("--min-cluster-size must be at least 2")
         settings["min_cluster_size"] = min_cluster_size
-        data, inputs, extra_files = _codes_of_transcripts(
+        data, inputs, extra_files, report_parts = _codes_of_transcripts(
             paths, codes, model, embed_model, cache, no_cache, settings, order, status
         )
-    files = _result_files(data, settings, inputs, status)
+    files = _result_files(data, settings, inputs, status, report_parts if report else None)
     _write_all(out, {**files, **extra_files})
     status.print(f"wrote {', '.join(str(out / name) for name in sorted({**files, **extra_files}))}")
 
@@ -192,15 +201,18 @@ def _codes_of_transcripts(
     settings: dict[str, Any],
     order: list[str] | None,
     status: Console,
-) -> tuple[Any, dict[str, Any], dict[str, bytes]]:
-    """InterviewCodes of the transcripts, what the JSON says about them, and baseline files."""
+) -> tuple[Any, dict[str, Any], dict[str, bytes], dict[str, Any]]:
+    """InterviewCodes of the transcripts, what the JSON says about them, baseline files, and
+    what the HTML report of the coded transcripts shows (`render_report` arguments)."""
     from autocode.guest import check_guest_parameters
+    from autocode.report.html import UnitView
     from autocode.saturation_pipeline import (
         cluster_interview_codes,
         embed_interviews,
         read_interviews,
         theme_interview_codes,
     )
+    from autocode.types import Code
 
     transcripts = read_interviews(paths, order_by=settings["order_by"], order=order)
     check_guest_parameters(
@@ -237,7 +249,19 @@ def _codes_of_transcripts(
     if classifier is not None:
         data = theme_interview_codes(embedded, classifier.use_embedder(embedder))
         inputs["model"] = {"path": str(model), "themes": list(classifier.theme_ids_)}
-        return data, inputs, extra
+        proba = classifier.proba_from_vectors(embedded.vectors).round(4)
+        decided = classifier.decide(proba)
+        views = [
+            UnitView(
+                unit,
+                themes=tuple(t for t in decided.columns if decided.iloc[i][t]),
+                probabilities=proba.iloc[i].to_dict(),
+            )
+            for i, unit in enumerate(embedded.all_units)
+        ]
+        themes = [Code(t, t) for t in classifier.theme_ids_]
+        report = {"transcripts": embedded.transcripts, "units": views, "themes": themes}
+        return data, inputs, extra, report
     from dataclasses import asdict
 
     from autocode.cluster import ClusterConfig
@@ -252,15 +276,33 @@ def _codes_of_transcripts(
     inputs["cluster_parameters"] = asdict(code_set.parameters)
     inputs["candidate_codes"] = document["codes"]
     inputs["outlier_units"] = len(code_set.outliers)
-    return data, inputs, extra
+    views = [
+        UnitView(unit, code_id=code_set.codes[label].id if label >= 0 else None)
+        for unit, label in zip(embedded.all_units, code_set.labels.tolist(), strict=True)
+    ]
+    report = {
+        "transcripts": embedded.transcripts,
+        "units": views,
+        "themes": [],
+        "codes": code_set.codes,
+    }
+    return data, inputs, extra, report
 
 
 def _result_files(
-    data: Any, settings: dict[str, Any], inputs: dict[str, Any], status: Console
+    data: Any,
+    settings: dict[str, Any],
+    inputs: dict[str, Any],
+    status: Console,
+    report_parts: dict[str, Any] | None = None,
 ) -> dict[str, bytes]:
     """saturation.json, .png and .html, computed in memory."""
     from autocode import __version__
-    from autocode.report.saturation_section import saturation_page, saturation_summary
+    from autocode.report.saturation_section import (
+        saturation_page,
+        saturation_report_section,
+        saturation_summary,
+    )
     from autocode.saturation import assess_saturation
     from autocode.saturation_plot import plot_saturation
     from autocode.versions import package_versions
@@ -293,10 +335,23 @@ def _result_files(
         "versions": package_versions(),
     }
     typer.echo(summary)
+    if report_parts is None:
+        html = saturation_page(result, png, order=order)
+    else:
+        from autocode.report.html import render_report
+
+        html = render_report(
+            title="autocode: saturation",
+            subtitle=f"{data.n_interviews} interviews coded with {inputs['codes']}. "
+            "Suggestions for a researcher to review: nothing here is final coding.",
+            **report_parts,
+            settings={"inputs": {k: v for k, v in inputs.items() if k != "interviews"}, **settings},
+            extra_sections=[saturation_report_section(result, png, order=order)],
+        )
     return {
         "saturation.json": _json_bytes(document),
         "saturation.png": png,
-        "saturation.html": saturation_page(result, png, order=order).encode("utf-8"),
+        "saturation.html": html.encode("utf-8"),
     }
 
 

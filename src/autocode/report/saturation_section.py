@@ -1,9 +1,10 @@
 """The saturation section of an HTML report, and a paragraph that sums a saturation result up.
 
-`saturation_section(result, png)` is an HTML fragment (a `<section>`): the summary paragraph,
-the figure embedded as a base64 data URI (the fragment is self-contained: no file beside it), the
-table of Guest et al.'s runs, the per-interview table, the Chao2 estimate and, when given, a
-verdict (e.g. the new-interview check). `saturation_page` wraps it into a standalone page.
+`saturation_fragment(result, png)` is HTML: the summary paragraph, the figure embedded as a
+base64 data URI (self-contained: no file beside it), the table of Guest et al.'s runs, the
+per-interview table, the Chao2 estimate and, when given, a verdict. `saturation_section` puts
+it under a title in a `<section>`; `saturation_report_section` makes it an extra section of the
+HTML report (`autocode.report.html.render_report`); `saturation_page` is a standalone page.
 `saturation_summary(result)` is the paragraph in words, for the terminal and methods sections.
 """
 
@@ -13,8 +14,12 @@ import base64
 import math
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autocode.saturation import SaturationResult
+
+if TYPE_CHECKING:
+    from autocode.report.html import ReportSection
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
@@ -121,17 +126,16 @@ def _png_bytes(png: bytes | str | Path) -> bytes:
     return png if isinstance(png, bytes) else Path(png).read_bytes()
 
 
-def saturation_section(
+def saturation_fragment(
     result: SaturationResult,
     png: bytes | str | Path,
     *,
-    title: str = "Saturation",
     verdict: str | None = None,
     order: str = "in the order given",
-    heading_level: int = 2,
+    heading_level: int = 3,
 ) -> str:
-    """An HTML `<section>` with the figure (base64 PNG), runs, interviews, Chao2 and verdict."""
-    h, sub = f"h{heading_level}", f"h{heading_level + 1}"
+    """The section's content without its title: summary, figure, runs, interviews, Chao2."""
+    sub = f"h{heading_level}"
     image = base64.b64encode(_png_bytes(png)).decode("ascii")
     p, chao = result.parameters, result.chao2
     runs = _table(
@@ -170,8 +174,7 @@ def saturation_section(
         f"{_percent(chao.share_observed)} of the estimated codes were observed."
     )
     parts = [
-        '<section class="autocode-saturation" id="saturation">',
-        f"<{h}>{escape(title)}</{h}>",
+        '<div class="autocode-saturation">',
         f"<p>{escape(saturation_summary(result, order=order))}</p>",
         f'<figure><img src="data:image/png;base64,{image}" alt="Code accumulation curve and '
         f'new-information ratio of each run ({escape(result.saturation_label)})">'
@@ -187,8 +190,38 @@ def saturation_section(
     ]
     if verdict:
         parts += [f"<{sub}>Verdict</{sub}>", f"<p>{escape(verdict)}</p>"]
-    parts.append("</section>")
+    parts.append("</div>")
     return "\n".join(parts) + "\n"
+
+
+def saturation_section(
+    result: SaturationResult,
+    png: bytes | str | Path,
+    *,
+    title: str = "Saturation",
+    heading_level: int = 2,
+    **options: str | None,
+) -> str:
+    """An HTML `<section id="saturation">` with a title and `saturation_fragment` (same options)."""
+    h = f"h{heading_level}"
+    body = saturation_fragment(result, png, heading_level=heading_level + 1, **options)
+    return (
+        f'<section class="autocode-saturation" id="saturation">\n<{h}>{escape(title)}</{h}>\n'
+        f"{body}</section>\n"
+    )
+
+
+def saturation_report_section(
+    result: SaturationResult,
+    png: bytes | str | Path,
+    *,
+    title: str = "Saturation",
+    **options: str | None,
+) -> ReportSection:
+    """The section for `autocode.report.html.render_report(extra_sections=...)`."""
+    from autocode.report.html import ReportSection
+
+    return ReportSection(title, saturation_fragment(result, png, **options), "saturation")
 
 
 def saturation_page(
@@ -196,13 +229,10 @@ def saturation_page(
     png: bytes | str | Path,
     *,
     title: str = "Saturation",
-    verdict: str | None = None,
-    order: str = "in the order given",
+    **options: str | None,
 ) -> str:
-    """A standalone HTML page holding `saturation_section`."""
-    section = saturation_section(
-        result, png, title=title, verdict=verdict, order=order, heading_level=1
-    )
+    """A standalone HTML page holding `saturation_section` (options as `saturation_fragment`)."""
+    section = saturation_section(result, png, title=title, heading_level=1, **options)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
