@@ -26,6 +26,7 @@ OUTLIER_TEXT_CHARS = 240
 EXEMPLAR_CHARS = 320
 TITLE_EVIDENCE_CHARS = 220
 MAX_TABLE_PARTICIPANTS = 300
+OPEN_TRANSCRIPTS_UP_TO_UNITS = 400
 
 
 @dataclass(frozen=True)
@@ -225,11 +226,13 @@ class _Page:
         for position, view in enumerate(self.units):
             by_transcript.setdefault(view.unit.transcript_id, []).append(position)
         parts = []
-        for transcript in self.transcripts:
+        for k, transcript in enumerate(self.transcripts):
             positions = by_transcript.get(transcript.id, [])
             source = transcript.metadata.get("source", "")
+            # a long report opens only the first transcript, so the codes are not far away
+            shown = " open" if k == 0 or len(self.units) <= OPEN_TRANSCRIPTS_UP_TO_UNITS else ""
             parts.append(
-                f'<details class="transcript" open><summary>{escape(transcript.id)} '
+                f'<details class="transcript"{shown}><summary>{escape(transcript.id)} '
                 f'<span class="muted small">{len(positions)} unit(s) · {escape(str(source))}'
                 f"</span></summary>{self.turns_html(transcript, positions)}</details>"
             )
