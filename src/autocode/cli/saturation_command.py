@@ -14,9 +14,6 @@ computed before the first file is written, so an error leaves nothing behind.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +21,9 @@ import typer
 from rich.console import Console
 
 from autocode.cli.app import app, user_errors
-from autocode.errors import InputError
 from autocode.interview_codes import SaturationInputError
 
 CODE_SOURCES = ("clusters", "themes")
-RESULT_FORMAT = "autocode-saturation"
-RESULT_FORMAT_VERSION = 1
 
 
 @app.command()
@@ -173,8 +167,14 @@ def saturation(
         data, inputs, extra_files, report_parts = _codes_of_transcripts(
             paths, codes, model, embed_model, cache, no_cache, settings, order, status
         )
-    files = _result_files(data, settings, inputs, status, report_parts if report else None)
-    _write_all(out, {**files, **extra_files})
+    from autocode.saturation_outputs import result_files, write_files
+
+    with status.status(f"assessing saturation over {data.n_interviews} interviews"):
+        summary, files = result_files(
+            data, settings, inputs, report_parts=report_parts if report else None
+        )
+    typer.echo(summary)
+    write_files(out, {**files, **extra_files})
     status.print(f"wrote {', '.join(str(out / name) for name in sorted({**files, **extra_files}))}")
 
 
@@ -205,14 +205,13 @@ def _codes_of_transcripts(
     """InterviewCodes of the transcripts, what the JSON says about them, baseline files, and
     what the HTML report of the coded transcripts shows (`render_report` arguments)."""
     from autocode.guest import check_guest_parameters
-    from autocode.report.html import UnitView
+    from autocode.saturation_outputs import cluster_report_parts, theme_report_parts
     from autocode.saturation_pipeline import (
         cluster_interview_codes,
         embed_interviews,
         read_interviews,
         theme_interview_codes,
     )
-    from autocode.types import Code
 
     transcripts = read_interviews(paths, order_by=settings["order_by"], order=order)
     check_guest_parameters(
@@ -249,120 +248,23 @@ def _codes_of_transcripts(
     if classifier is not None:
         data = theme_interview_codes(embedded, classifier.use_embedder(embedder))
         inputs["model"] = {"path": str(model), "themes": list(classifier.theme_ids_)}
-        proba = classifier.proba_from_vectors(embedded.vectors).round(4)
-        decided = classifier.decide(proba)
-        views = [
-            UnitView(
-                unit,
-                themes=tuple(t for t in decided.columns if decided.iloc[i][t]),
-                probabilities=proba.iloc[i].to_dict(),
-            )
-            for i, unit in enumerate(embedded.all_units)
-        ]
-        themes = [Code(t, t) for t in classifier.theme_ids_]
-        report = {"transcripts": embedded.transcripts, "units": views, "themes": themes}
-        return data, inputs, extra, report
+        return data, inputs, extra, theme_report_parts(embedded, classifier)
     from dataclasses import asdict
 
     from autocode.cluster import ClusterConfig
     from autocode.saturation_baseline import CODES_FILE, VECTORS_FILE, baseline_files, npz_bytes
+    from autocode.saturation_outputs import json_bytes
 
     config = ClusterConfig(min_cluster_size=settings["min_cluster_size"])
     with status.status(f"clustering {len(embedded.all_units)} units"):
         data, code_set = cluster_interview_codes(embedded, config)
     arrays, document = baseline_files(embedded, code_set, embed_model)
     extra[VECTORS_FILE] = npz_bytes(arrays)
-    extra[CODES_FILE] = _json_bytes(document)
+    extra[CODES_FILE] = json_bytes(document)
     inputs["cluster_parameters"] = asdict(code_set.parameters)
     inputs["candidate_codes"] = document["codes"]
     inputs["outlier_units"] = len(code_set.outliers)
-    views = [
-        UnitView(unit, code_id=code_set.codes[label].id if label >= 0 else None)
-        for unit, label in zip(embedded.all_units, code_set.labels.tolist(), strict=True)
-    ]
-    report = {
-        "transcripts": embedded.transcripts,
-        "units": views,
-        "themes": [],
-        "codes": code_set.codes,
-    }
-    return data, inputs, extra, report
-
-
-def _result_files(
-    data: Any,
-    settings: dict[str, Any],
-    inputs: dict[str, Any],
-    status: Console,
-    report_parts: dict[str, Any] | None = None,
-) -> dict[str, bytes]:
-    """saturation.json, .png and .html, computed in memory."""
-    from autocode import __version__
-    from autocode.report.saturation_section import (
-        saturation_page,
-        saturation_report_section,
-        saturation_summary,
-    )
-    from autocode.saturation import assess_saturation
-    from autocode.saturation_plot import plot_saturation
-    from autocode.versions import package_versions
-
-    with status.status(f"assessing saturation over {data.n_interviews} interviews"):
-        result = assess_saturation(
-            data,
-            base_size=settings["base_size"],
-            run_length=settings["run_length"],
-            threshold=settings["threshold"],
-            run_step=settings["run_step"],
-            min_units_per_interview=settings["min_units_per_interview"],
-            min_units_total=settings["min_units_total"],
-            n_permutations=settings["permutations"],
-            seed=settings["seed"],
-        )
-    with tempfile.TemporaryDirectory() as folder:
-        png = plot_saturation(result, Path(folder) / "saturation.png").read_bytes()
-    order = _order_words(settings)
-    summary = saturation_summary(result, order=order)
-    document = {
-        "format": RESULT_FORMAT,
-        "format_version": RESULT_FORMAT_VERSION,
-        "autocode_version": __version__,
-        **result.to_dict(),
-        "summary": summary,
-        "codes_per_interview": data.to_mapping(),
-        "inputs": inputs,
-        "settings": settings,
-        "versions": package_versions(),
-    }
-    typer.echo(summary)
-    if report_parts is None:
-        html = saturation_page(result, png, order=order)
-    else:
-        from autocode.report.html import render_report
-
-        html = render_report(
-            title="autocode: saturation",
-            subtitle=f"{data.n_interviews} interviews coded with {inputs['codes']}. "
-            "Suggestions for a researcher to review: nothing here is final coding.",
-            **report_parts,
-            settings={"inputs": {k: v for k, v in inputs.items() if k != "interviews"}, **settings},
-            extra_sections=[saturation_report_section(result, png, order=order)],
-        )
-    return {
-        "saturation.json": _json_bytes(document),
-        "saturation.png": png,
-        "saturation.html": html.encode("utf-8"),
-    }
-
-
-def _order_words(settings: dict[str, Any]) -> str:
-    if settings["order_file"]:
-        return f"in the order listed in {Path(settings['order_file']).name}"
-    return {
-        "given": "in the order given",
-        "name": "in natural order of their ids",
-        "date": "in order of their dates",
-    }[settings["order_by"]]
+    return data, inputs, extra, cluster_report_parts(embedded, code_set)
 
 
 def _new_interview(
@@ -377,6 +279,7 @@ def _new_interview(
 ) -> None:
     from autocode.io import read
     from autocode.saturation_baseline import check_against_baseline, load_baseline
+    from autocode.saturation_outputs import json_bytes, write_files
 
     if not 0 < quantile <= 1:
         raise SaturationInputError(f"--quantile must be in (0, 1], got {quantile}")
@@ -395,35 +298,9 @@ def _new_interview(
             "baseline": str(baseline_dir),
             "new_interview": str(path),
         }
-        _write_all(out, {"new-interview.json": _json_bytes(document)})
+        write_files(out, {"new-interview.json": json_bytes(document)})
     typer.echo(report.verdict)
     for code in report.new_codes:
         quote = code["exemplars"][0] if code["exemplars"] else ""
         status.print(f"new candidate code {code['id']} ({code['size']} units): {code['label']}")
         status.print(f'  e.g. "{quote[:160]}"', highlight=False)
-
-
-def _json_bytes(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _write_all(folder: Path, files: dict[str, bytes]) -> None:
-    """Write every file to a temporary name first, then rename them all into place."""
-    if folder.exists() and not folder.is_dir():
-        raise InputError(folder, "is a file, not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, content in files.items():
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            staged.append((name, Path(temporary)))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
-            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private
-        for name, temporary in staged:
-            os.replace(temporary, folder / name)
-    finally:
-        for _, temporary in staged:
-            temporary.unlink(missing_ok=True)
