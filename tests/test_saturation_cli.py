@@ -377,3 +377,31 @@ def test_npz_is_plain_arrays(clusters_run: Path) -> None:
     with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
         assert set(arrays.files) == {"vectors", "labels", "interview", "start", "end"}
         assert arrays["vectors"].dtype == np.float32
+
+
+def test_sources_build_interview_codes_from_units_and_mixed_csv(tmp_path: Path) -> None:
+    from autocode.saturation_sources import (
+        codes_from_csv,
+        codes_from_unit_labels,
+        codes_from_unit_themes,
+        natural_key,
+    )
+    from autocode.types import Unit
+
+    assert sorted(["P10", "p2", "P1"], key=natural_key) == ["P1", "p2", "P10"]
+    units = [
+        [Unit("A", 0, "", 0, 1, "a"), Unit("A", 1, "", 1, 2, "b")],
+        [],
+        [Unit("C", 0, "", 0, 1, "c")],
+    ]
+    data = codes_from_unit_labels(["A", "B", "C"], units, [1, -1, 1], ["C01", "C02"])
+    assert data.to_mapping() == {"A": {"C02": 1}, "B": {}, "C": {"C02": 1}}
+    assert data.empty_interviews == ["B"]
+    decided = pd.DataFrame({"T1": [1, 1, 0], "T2": [0, 1, 1]})
+    themes = codes_from_unit_themes(["A", "B", "C"], units, decided)
+    assert themes.to_mapping() == {"A": {"T1": 2, "T2": 1}, "B": {}, "C": {"T2": 1}}
+    # Joined and long rows mixed; a code given in two rows counts two units.
+    table = tmp_path / "mixed.csv"
+    table.write_text("interview,code\nI1,a; b\nI1,a\nI2,\nI3,c\n", encoding="utf-8")
+    mixed = codes_from_csv(table, interview_column="interview", code_column="code")
+    assert mixed.to_mapping() == {"I1": {"a": 2, "b": 1}, "I2": {}, "I3": {"c": 1}}
