@@ -288,6 +288,19 @@ def test_too_few_transcripts_fail_before_embedding(interviews: Path, tmp_path: P
     assert not out.exists()
 
 
+def test_transcripts_without_dates_cannot_be_ordered_by_date(
+    interviews: Path, tmp_path: Path
+) -> None:
+    code, _, stderr = run(
+        "saturation", interviews / "study", "--order-by", "date", "--out", tmp_path / "out"
+    )
+    assert code == 2 and stderr.count("\n") == 1
+    assert "no date in the metadata of 8 transcript(s)" in stderr and "--order FILE" in stderr
+    code, _, stderr = run("saturation", "--out", tmp_path / "out")
+    assert code == 2 and "give transcript files or folders, or --coded FILE" in stderr
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -113,6 +113,8 @@ def saturation(
             raise SaturationInputError("--baseline DIR takes exactly one new interview file")
         _new_interview(baseline, paths[0], out, cache, no_cache, quantile, threshold, status)
         return
+    if not paths and coded is None:
+        raise SaturationInputError("give transcript files or folders, or --coded FILE")
     if out is None:
         raise SaturationInputError("--out DIR is required (where the results are written)")
     if codes not in CODE_SOURCES:
@@ -159,8 +161,6 @@ def saturation(
         extra_files: dict[str, bytes] = {}
         report_parts = None
     else:
-        if not paths:
-            raise SaturationInputError("give transcript files or folders, or --coded FILE")
         if min_cluster_size is not None and min_cluster_size < 2:
             raise SaturationInputError("--min-cluster-size must be at least 2")
         settings["min_cluster_size"] = min_cluster_size
