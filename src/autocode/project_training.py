@@ -1,12 +1,12 @@
 """Training examples from the human coding a project holds, with any codebook.
 
     selection = CodingSelection("qc project", coder="human:cp", level="top")
-    examples = load_examples(project, selection, embedder)
+    examples, _ = load_examples(project, selection, embedder)
     model = fit_classifier(examples.with_codes(frequent_codes(examples, 5)[0]), embedder)
 
 Examples are the meaning units of the transcripts the coder coded (transcripts without units are
-segmented first, with the default SegmentConfig, and the units stored), labelled from the coded
-spans:
+segmented first and the units stored; the CLI segments as `autocode code` does, so that batch
+coding keeps those units), labelled from the coded spans:
 
 - Overlap rule (`unit_labels`): a unit has code c when c's coded spans cover at least
   `min_overlap` (default 0.5) of the unit's characters, or when one coded span of c lies at least
@@ -302,12 +302,13 @@ def load_examples(
     selection: CodingSelection,
     embedder: Embedder | None = None,
     codes: Sequence[str] | None = None,
+    config: SegmentConfig | None = None,
 ) -> tuple[UnitExamples, list[str]]:
-    """`collect_examples` after segmenting the coded transcripts that have no units yet.
-
-    Returns the examples and the ids of the transcripts it segmented.
+    """`collect_examples` after segmenting (with `config`) the coded transcripts that have no
+    units yet. Returns the examples and the ids of the transcripts it segmented.
     """
-    segmented = ensure_units(project, coded_transcripts(project, selection), embedder)
+    transcripts = coded_transcripts(project, selection)
+    segmented = ensure_units(project, transcripts, embedder, config)
     return collect_examples(project, selection, codes), segmented
 
 
@@ -341,7 +342,11 @@ def definition_examples(examples: UnitExamples, weight: float) -> WeakExamples |
 
 def weak_examples(examples: UnitExamples, settings: ClassifierSettings) -> WeakExamples | None:
     """The code definitions as weak examples when the settings use definitions."""
-    return definition_examples(examples, settings.weak_weight) if settings.definitions else None
+    if not settings.definitions:
+        return None
+    weight = settings.weak_weight
+    # A weight the classifier chooses itself ("auto") starts from the usual 0.5.
+    return definition_examples(examples, weight if isinstance(weight, float | int) else 0.5)
 
 
 def fit_classifier(

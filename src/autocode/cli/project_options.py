@@ -122,6 +122,7 @@ class ProjectSelection:
         With `codes` (a model's), exactly those codes; else the --codes option, and codes with
         fewer than --min-examples positive units are skipped with a message.
         """
+        from autocode.batch import DEFAULT_SEGMENT_CONFIG
         from autocode.project_training import (
             coded_transcripts,
             collect_examples,
@@ -138,7 +139,8 @@ class ProjectSelection:
                 status.status(f"segmenting the transcripts {selection.coders} coded"),
                 Project.open(self.project, writer=True) as writer,
             ):
-                segmented = ensure_units(writer, transcripts, embedder)
+                # The units `autocode code` makes, so batch coding keeps them.
+                segmented = ensure_units(writer, transcripts, embedder, DEFAULT_SEGMENT_CONFIG)
         if segmented:
             say(status, f"segmented {len(segmented)} transcripts into units (stored)")
         wanted = codes or [c for c in (self.codes or "").split(",") if c.strip()]
