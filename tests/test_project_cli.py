@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from autocode.cli import app
 from autocode.io.refi import RefiProject, export_qdpx, validate_project_xml
 from autocode.store import Project
-from autocode.types import Code, Codebook, Coding, Transcript
+from autocode.types import Code, Codebook, Coding, Transcript, Unit
 
 MODEL = "model:belonging@0.1.0+abcdef12"
 REFI = "refi_qda/projects"
@@ -269,6 +269,25 @@ def test_coded_csv_in_windows_1252_with_hierarchical_codes(tmp_path: Path) -> No
         ]
     error = run("import", table, "--project", tmp_path / "q", "--codes-column", "tags", code=2)
     assert "has no codes column 'tags'" in error and not (tmp_path / "q").exists()
+
+
+def test_coded_csv_keeps_units_made_before(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("id,text,codes\nr1,First answer here.,a\nr2,Second one. It has two.,b\n")
+    run("import", table, "--project", tmp_path / "p", "--codes-column", "codes")
+    with Project.open(tmp_path / "p") as project:
+        text = project.get_transcript("t").text
+        start = text.index("It has")
+        sentence = Unit("t", 0, "r2", start, len(text), text[start:])
+        project.add_units("t", [sentence])  # as if a batch run had segmented it otherwise
+    said = run("import", table, "--project", tmp_path / "p", "--codes-column", "codes",
+               "--coder", "human:bob")  # fmt: skip
+    assert said.splitlines()[-1].endswith("2 codings (human:bob 2)")  # no units stored
+    with Project.open(tmp_path / "p") as project:
+        assert project.units("t") == [sentence]
+        indexes = {(c.coder, c.code_id): c.unit_index for c in project.codings()}
+        assert indexes == {("human:t", "a"): 0, ("human:t", "b"): 1, ("human:bob", "a"): None,
+                           ("human:bob", "b"): None}  # fmt: skip
 
 
 def test_two_coders_of_the_exam_survey_share_one_transcript(testdata: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,12 +113,17 @@ def _store(
                 )
         # After the replaced codings are gone, so a replaced codebook may drop codes they used.
         _store_codebook(project, codebook, replace_codebook, merge_codebook, source)
+        counts.units, own_units = _store_units(project, units)
+        # A unit index names a unit of the stored segmentation: drop it where that is another.
+        codings = [
+            coding if coding.transcript_id in own_units else replace(coding, unit_index=None)
+            for coding in refi.codings
+        ]
         try:
-            counts.codings = project.add_codings(refi.codings, codebook=name, run_id=run)
+            counts.codings = project.add_codings(codings, codebook=name, run_id=run)
         except ValueError as error:
             raise InputError(source, str(error)) from None
         counts.coders = dict(Counter(coding.coder for coding in refi.codings))
-        counts.units = _store_units(project, units)
         project.finish_run(run, "done")
     return counts
 
@@ -138,16 +143,21 @@ def _store_codebook(
         raise InputError(source, f"{error}{hint}") from None
 
 
-def _store_units(project: Project, units: Sequence[Unit]) -> int:
+def _store_units(project: Project, units: Sequence[Unit]) -> tuple[int, set[str]]:
+    """Store `units` for transcripts that have none; (units stored, transcripts whose stored
+    units are these). A transcript segmented otherwise before keeps its units."""
     by_transcript: dict[str, list[Unit]] = {}
     for unit in units:
         by_transcript.setdefault(unit.transcript_id, []).append(unit)
-    stored = 0
+    stored, own = 0, set()
     for transcript_id, transcript_units in by_transcript.items():
-        if not project.units(transcript_id):
+        existing = project.units(transcript_id)
+        if not existing:
             project.add_units(transcript_id, transcript_units)
             stored += len(transcript_units)
-    return stored
+        if not existing or existing == transcript_units:
+            own.add(transcript_id)
+    return stored, own
 
 
 def _run_config(refi: RefiProject, source: str | Path, codebook: str, coders: list[str]) -> dict:
