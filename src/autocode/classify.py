@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
 from autocode import __version__
 from autocode.embed import Embedder
 from autocode.errors import InputError
-from autocode.thresholds import choose_thresholds, out_of_fold_probabilities
+from autocode.heads import HEADS, fit_head, head_proba
+from autocode.thresholds import choose_thresholds, decide, macro_kappa, out_of_fold_probabilities
 
 FORMAT = "autocode-theme-classifier"
 FORMAT_VERSION = 1
@@ -32,6 +32,8 @@ WEIGHTS_FILE = "weights.safetensors"
 
 LabelsLike = pd.DataFrame | Sequence[Sequence[str]]
 Group = str | frozenset[str]
+C_GRID = (0.3, 1.0, 3.0)
+WEAK_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.5)
 
 
 @dataclass
@@ -88,28 +90,13 @@ def data_hash(texts: Sequence[str], labels: pd.DataFrame) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _fit_heads(
-    vectors: np.ndarray, targets: np.ndarray, weights: np.ndarray, c: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """One balanced logistic regression per column of `targets`: (coef k x d, intercept k)."""
-    k, d = targets.shape[1], vectors.shape[1]
-    coef = np.zeros((k, d), dtype=np.float64)
-    intercept = np.zeros(k, dtype=np.float64)
-    for j in range(k):
-        y = targets[:, j]
-        if y.min() == y.max():  # a theme absent (or everywhere) in this training set
-            prior = np.clip(np.average(y, weights=weights), 1e-3, 1 - 1e-3)
-            intercept[j] = np.log(prior / (1 - prior))
-            continue
-        head = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-        head.fit(vectors, y, sample_weight=weights)
-        coef[j] = head.coef_[0]
-        intercept[j] = head.intercept_[0]
-    return coef, intercept
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+@dataclass
+class _TrainingData:
+    vectors: np.ndarray
+    targets: np.ndarray
+    groups: Sequence[str] | None
+    weak: WeakExamples | None
+    weak_vectors: np.ndarray | None
 
 
 class ThemeClassifier:
@@ -118,25 +105,36 @@ class ThemeClassifier:
     Parameters
     ----------
     embedder: sentence-transformers model name or path; None is the offline all-MiniLM-L6-v2.
-    c: inverse L2 regularisation strength of each logistic head.
+    head: "softmax" (one multinomial regression over the themes; for excerpt corpora where every
+        text has a theme) or "ovr" (one binary regression per theme; for data with negatives).
+    c: inverse L2 regularisation strength, or "auto" to pick it from `C_GRID`.
+    weak_weight: sample weight of weak examples (paraphrases, definitions); "auto" picks it from
+        `WEAK_WEIGHT_GRID`; None keeps the weight the WeakExamples carry.
     threshold: "inner_cv" chooses a per-theme threshold from out-of-fold probabilities of the
         training data (grouped by `groups` when given); a float fixes it for every theme.
     min_themes: assign at least this many themes (the most probable) to every text; 0 lets a text
         have no theme, which is what transcripts with off-topic talk need.
+
+    Everything "auto" or "inner_cv" is chosen by cross-validation inside the data given to `fit`
+    (leave-one-group-out when groups are given), so an outer evaluation stays honest.
     """
 
     def __init__(
         self,
         embedder: str | None = None,
         *,
-        c: float = 1.0,
+        head: str = "ovr",
+        c: float | str = 1.0,
+        weak_weight: float | str | None = None,
         threshold: str | float = "inner_cv",
         min_themes: int = 0,
         inner_folds: int = 5,
         device: str | None = None,
     ) -> None:
         self.embedder = embedder
+        self.head = head
         self.c = c
+        self.weak_weight = weak_weight
         self.threshold = threshold
         self.min_themes = min_themes
         self.inner_folds = inner_folds
@@ -178,64 +176,95 @@ class ThemeClassifier:
             weak = WeakExamples(
                 weak.texts, labels_to_frame(weak.labels, frame.columns), weak.groups, weak.weight
             )
+        if self.head not in HEADS:
+            raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
         self.theme_ids_ = list(frame.columns)
+        targets = frame.to_numpy()
         vectors = self._embed(texts)
         weak_vectors = self._embed(weak.texts) if weak is not None and weak.texts else None
-        coef, intercept = self._fit_on_vectors(vectors, frame.to_numpy(), weak, weak_vectors)
-        self.coef_, self.intercept_ = coef, intercept
-        self.thresholds_ = self._choose_thresholds(
-            vectors, frame.to_numpy(), groups, weak, weak_vectors
-        )
+        data = _TrainingData(vectors, targets, groups, weak, weak_vectors)
+        self.selection_ = self._select(data)
+        best = self.selection_["chosen"]
+        self.c_, self.weak_weight_ = best["c"], best["weak_weight"]
+        self.coef_, self.intercept_ = self._fit_vectors(data, None, self.c_, self.weak_weight_)
+        self.thresholds_ = np.asarray(best["thresholds"], dtype=np.float64)
         self.training_ = {
             "n_examples": len(texts),
             "n_weak_examples": 0 if weak is None else len(weak.texts),
-            "weak_weight": None if weak is None else weak.weight,
             "n_groups": None if groups is None else len(set(groups)),
             "positives": {t: int(frame[t].sum()) for t in self.theme_ids_},
             "data_sha256": data_hash(texts, frame),
         }
         return self
 
-    def _fit_on_vectors(
-        self,
-        vectors: np.ndarray,
-        targets: np.ndarray,
-        weak: WeakExamples | None,
-        weak_vectors: np.ndarray | None,
+    def _fit_vectors(
+        self, data: _TrainingData, rows: np.ndarray | None, c: float, weak_weight: float | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        weights = np.ones(len(vectors))
-        if weak is not None and weak_vectors is not None and len(weak.texts):
-            vectors = np.vstack([vectors, weak_vectors])
-            targets = np.vstack([targets, weak.labels.to_numpy()])
-            weights = np.concatenate([weights, np.full(len(weak.texts), weak.weight)])
-        return _fit_heads(vectors, targets, weights, self.c)
-
-    def _choose_thresholds(
-        self,
-        vectors: np.ndarray,
-        targets: np.ndarray,
-        groups: Sequence[str] | None,
-        weak: WeakExamples | None,
-        weak_vectors: np.ndarray | None,
-    ) -> np.ndarray:
-        if not isinstance(self.threshold, str):
-            return np.full(targets.shape[1], float(self.threshold))
-        if self.threshold != "inner_cv":
-            raise ValueError(f"threshold must be 'inner_cv' or a number, got {self.threshold!r}")
-
-        def fit_predict(train: np.ndarray, test: np.ndarray, held_out: set[str]) -> np.ndarray:
-            fold_weak, fold_vectors = weak, weak_vectors
-            if weak is not None and weak_vectors is not None:
-                keep = [i for i, g in enumerate(weak.groups) if not g & held_out]
-                fold_weak = weak.without(held_out)
-                fold_vectors = weak_vectors[keep]
-            coef, intercept = self._fit_on_vectors(
-                vectors[train], targets[train], fold_weak, fold_vectors
+        """Fit the head on `rows` of the training data plus the weak examples about other groups."""
+        rows = np.arange(len(data.vectors)) if rows is None else rows
+        vectors, targets = data.vectors[rows], data.targets[rows]
+        weights = np.ones(len(rows))
+        if data.weak is not None and data.weak_vectors is not None:
+            held_out = (
+                set() if data.groups is None else set(data.groups) - {data.groups[i] for i in rows}
             )
-            return _sigmoid(vectors[test] @ coef.T + intercept)
+            keep = [i for i, g in enumerate(data.weak.groups) if not g & held_out]
+            weight = data.weak.weight if weak_weight is None else weak_weight
+            if keep and weight > 0:
+                vectors = np.vstack([vectors, data.weak_vectors[keep]])
+                targets = np.vstack([targets, data.weak.labels.to_numpy()[keep]])
+                weights = np.concatenate([weights, np.full(len(keep), weight)])
+        return fit_head(self.head, vectors, targets, weights, c)
 
-        oof = out_of_fold_probabilities(len(vectors), groups, self.inner_folds, fit_predict)
-        return choose_thresholds(targets, oof, self.min_themes)
+    def _candidates(self, data: _TrainingData) -> list[tuple[float, float | None]]:
+        cs = C_GRID if self.c == "auto" else (float(self.c),)
+        if self.weak_weight == "auto" and data.weak is not None:
+            weights: tuple[float | None, ...] = WEAK_WEIGHT_GRID
+        elif self.weak_weight in (None, "auto"):
+            weights = (None,)
+        else:
+            weights = (float(self.weak_weight),)
+        return [(c, w) for c in cs for w in weights]
+
+    def _select(self, data: _TrainingData) -> dict[str, Any]:
+        """Score every candidate setting by inner cross-validation; keep the best macro kappa."""
+        for name, value in (("c", self.c), ("weak_weight", self.weak_weight)):
+            if isinstance(value, str) and value != "auto":
+                raise ValueError(f"{name} must be a number or 'auto', got {value!r}")
+        if isinstance(self.threshold, str) and self.threshold != "inner_cv":
+            raise ValueError(f"threshold must be 'inner_cv' or a number, got {self.threshold!r}")
+        candidates = self._candidates(data)
+        fixed = not isinstance(self.threshold, str)
+        k = data.targets.shape[1]
+        if fixed and len(candidates) == 1:
+            c, w = candidates[0]
+            return {"chosen": {"c": c, "weak_weight": w, "thresholds": [float(self.threshold)] * k}}
+        scored = []
+        for c, w in candidates:
+
+            def fit_predict(train: np.ndarray, test: np.ndarray, _: set[str], c=c, w=w):
+                coef, intercept = self._fit_vectors(data, train, c, w)
+                return head_proba(self.head, data.vectors[test], coef, intercept, k)
+
+            oof = out_of_fold_probabilities(
+                len(data.vectors), data.groups, self.inner_folds, fit_predict
+            )
+            thresholds = (
+                np.full(k, float(self.threshold))
+                if fixed
+                else choose_thresholds(data.targets, oof, self.min_themes)
+            )
+            score = macro_kappa(data.targets, decide(oof, thresholds, self.min_themes))
+            scored.append(
+                {
+                    "c": c,
+                    "weak_weight": w,
+                    "inner_macro_kappa": score,
+                    "thresholds": [float(t) for t in thresholds],
+                }
+            )
+        best = max(scored, key=lambda row: np.nan_to_num(row["inner_macro_kappa"], nan=-2.0))
+        return {"chosen": best, "candidates": scored}
 
     def predict_proba(self, texts: Sequence[str]) -> pd.DataFrame:
         self._check_fitted()
@@ -245,7 +274,7 @@ class ThemeClassifier:
     def proba_from_vectors(self, vectors: np.ndarray) -> pd.DataFrame:
         """Probabilities for already embedded texts (rows of `vectors`)."""
         self._check_fitted()
-        proba = _sigmoid(np.asarray(vectors, dtype=np.float64) @ self.coef_.T + self.intercept_)
+        proba = head_proba(self.head, vectors, self.coef_, self.intercept_, len(self.theme_ids_))
         return pd.DataFrame(proba, columns=self.theme_ids_)
 
     def predict(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -254,12 +283,8 @@ class ThemeClassifier:
     def decide(self, proba: pd.DataFrame) -> pd.DataFrame:
         """0/1 themes: above each theme's threshold, plus the top `min_themes` of each row."""
         self._check_fitted()
-        values = proba[self.theme_ids_].to_numpy()
-        chosen = values >= self.thresholds_
-        if self.min_themes > 0 and values.size:
-            top = np.argsort(-values, axis=1, kind="stable")[:, : self.min_themes]
-            np.put_along_axis(chosen, top, True, axis=1)
-        return pd.DataFrame(chosen.astype(int), columns=self.theme_ids_, index=proba.index)
+        chosen = decide(proba[self.theme_ids_].to_numpy(), self.thresholds_, self.min_themes)
+        return pd.DataFrame(chosen, columns=self.theme_ids_, index=proba.index)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -278,7 +303,14 @@ class ThemeClassifier:
             "autocode_version": __version__,
             "theme_ids": self.theme_ids_,
             "embedder": {"name": self.embedder or "all-MiniLM-L6-v2", "id": embedder.model_id},
-            "head": {"type": "one-vs-rest logistic regression", "c": self.c},
+            "head": {
+                "type": self.head,
+                "c": self.c,
+                "weak_weight": self.weak_weight,
+                "chosen_c": self.c_,
+                "chosen_weak_weight": self.weak_weight_,
+                "selection": self.selection_.get("candidates", []),
+            },
             "decision": {
                 "threshold": self.threshold,
                 "thresholds": dict(zip(self.theme_ids_, map(float, self.thresholds_), strict=True)),
@@ -337,18 +369,24 @@ class ThemeClassifier:
         except (SafetensorError, OSError) as error:
             raise InputError(weights_path, f"cannot read weights: {error}") from None
         decision = card["decision"]
+        head = card["head"]
         model = cls(
             card["embedder"]["name"],
-            c=card["head"]["c"],
+            head=head["type"],
+            c=head["c"],
+            weak_weight=head["weak_weight"],
             threshold=decision["threshold"],
             min_themes=decision["min_themes"],
             inner_folds=decision["inner_folds"],
             device=device,
         )
         model.theme_ids_ = list(card["theme_ids"])
+        model.c_, model.weak_weight_ = head["chosen_c"], head["chosen_weak_weight"]
+        model.selection_ = {"candidates": head["selection"]}
         model.coef_ = tensors["coef"].astype(np.float64)
         model.intercept_ = tensors["intercept"].astype(np.float64)
-        if model.coef_.shape[0] != len(model.theme_ids_):
+        extra_rows = model.coef_.shape[0] - len(model.theme_ids_)
+        if extra_rows not in ((0, 1) if model.head == "softmax" else (0,)):
             raise InputError(weights_path, "weights do not match the model card's themes")
         model.thresholds_ = np.array([decision["thresholds"][t] for t in model.theme_ids_])
         model.training_ = card["training"]

@@ -19,15 +19,45 @@ from autocode.evaluate import Method
 class ClassifierSettings:
     """Everything that decides how a ThemeClassifier is trained on a corpus."""
 
-    c: float = 1.0
+    head: str = "ovr"
+    c: float | str = 1.0
     min_themes: int = 0
     paraphrases: bool = True
     definitions: bool = True
-    weak_weight: float = 0.5
+    weak_weight: float | str = 0.5
 
     def build(self, embedder: Embedder) -> ThemeClassifier:
-        model = ThemeClassifier(embedder.model, c=self.c, min_themes=self.min_themes)
+        model = ThemeClassifier(
+            embedder.model,
+            head=self.head,
+            c=self.c,
+            weak_weight=self.weak_weight,
+            min_themes=self.min_themes,
+        )
         return model.use_embedder(embedder)
+
+    def describe(self, model_id: str) -> str:
+        head = {
+            "ovr": "one-vs-rest logistic regression per theme",
+            "softmax": "class-balanced multinomial logistic regression over the themes",
+        }[self.head]
+        parts = [f"frozen {model_id} embeddings + {head}"]
+        parts.append("C chosen by inner CV" if self.c == "auto" else f"C={self.c}")
+        weak = [
+            n
+            for n, on in (
+                ("paraphrases", self.paraphrases),
+                ("theme definitions", self.definitions),
+            )
+            if on
+        ]
+        if weak:
+            weight = "chosen by inner CV" if self.weak_weight == "auto" else self.weak_weight
+            parts.append(f"+ {' and '.join(weak)} as weak examples (weight {weight})")
+        parts.append("per-theme thresholds from inner leave-one-participant-out")
+        if self.min_themes:
+            parts.append(f"at least {self.min_themes} theme(s) per excerpt")
+        return "; ".join(parts)
 
 
 SHIPPED = ClassifierSettings()
@@ -41,20 +71,11 @@ def classifier_method(
         weak = corpus.weak_examples(
             paraphrases=settings.paraphrases,
             definitions=settings.definitions,
-            weight=settings.weak_weight,
+            weight=0.5 if isinstance(settings.weak_weight, str) else settings.weak_weight,
         )
-    extras = [
-        "+ paraphrases" if settings.paraphrases else "",
-        "+ theme definitions" if settings.definitions else "",
-        f"at least {settings.min_themes} theme(s) per excerpt" if settings.min_themes else "",
-    ]
     return Method(
         name=name or "theme-classifier",
-        description=(
-            f"frozen {embedder.model_id} embeddings + logistic regression per theme "
-            f"(C={settings.c}); per-theme thresholds from inner leave-one-participant-out; "
-            + ", ".join(extra for extra in extras if extra)
-        ).rstrip("; "),
+        description=settings.describe(embedder.model_id),
         build=lambda: settings.build(embedder),
         weak=weak,
     )
