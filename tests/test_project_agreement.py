@@ -164,11 +164,16 @@ def test_examples_are_units_of_coded_transcripts_with_negatives(store: Project) 
         "I love the kitchen at home.",
         "My job is stressful and long.",
     ]
-    assert top.labels.to_numpy().tolist() == [[1, 0], [0, 1], [0, 0], [1, 0], [0, 1], [1, 0]]
-    assert top.groups == ["A"] * 3 + ["B"] * 3
+    # "We moved twice." comes after ann's last coding in A: uncoded, so not an example.
+    assert top.labels.to_numpy().tolist() == [[1, 0], [0, 1], [1, 0], [0, 1], [1, 0]]
+    assert top.groups == ["A"] * 2 + ["B"] * 3
+    coded_part = "I love the kitchen at home. My job is stressful and long."
+    assert top.text_lengths == {"A": len(coded_part), "B": len(TEXTS["B"])}
+    whole = CodingSelection("Study", coder="human:ann", level="top", whole_transcripts=True)
+    assert collect_examples(store, whole).labels["work"].tolist() == [0, 1, 0, 0, 1, 0]
     coded = collect_examples(store, CodingSelection("Study", coder="human:ann"), ["Kitchen"])
     assert coded.code_ids == ["kitchen"]
-    assert coded.labels["kitchen"].tolist() == [1, 0, 0, 0, 0, 1]
+    assert coded.labels["kitchen"].tolist() == [1, 0, 0, 0, 1]
     kept, skipped = frequent_codes(top, 3)
     assert kept == ["place"] and skipped == {"work": 2}
     pooled = collect_examples(store, CodingSelection("Study", coder_prefix="human:"))
@@ -186,7 +191,8 @@ def test_code_definitions_describe_their_top_level_code(store: Project) -> None:
 
 
 def test_character_agreement_counts_like_nvivo(store: Project) -> None:
-    examples = collect_examples(store, CodingSelection("Study", coder="human:ann", level="top"))
+    whole = CodingSelection("Study", coder="human:ann", level="top", whole_transcripts=True)
+    examples = collect_examples(store, whole)
     predicted = examples.labels.copy()
     predicted["place"] = [1, 0, 0, 0, 0, 0]  # the model codes only A's first unit
     spans = model_spans(examples, predicted)
@@ -247,7 +253,7 @@ def test_cross_validation_trains_and_thresholds_without_the_held_out_group(
         assert not set(texts) & by_transcript[held_out]
         # One training transcript left: its inner folds are contiguous blocks of it.
         assert {g.split("#")[0] for g in inner_groups} == {"AB".replace(held_out, "")}
-        assert len(set(inner_groups)) == 3
+        assert len(set(inner_groups)) == len(texts)  # 2 or 3 units: one block each
     assert result.predicted.shape == examples.labels.shape
     assert not result.proba.isna().any().any()
 

@@ -6,9 +6,10 @@
   whole groups (participants or transcripts; see `fold_groups` for a single transcript), and a
   nan-aware macro average over codes (`autocode.agreement.agreement_report`).
 - Character level, the way NVivo's coding comparison counts: per code and source, every
-  character of the transcript is an item, coded by the human where a human span covers it and by
-  the model where a unit the model coded covers it; kappa and percentage agreement per source
-  (`character_agreement`), then averaged over sources weighted by their length
+  character of the transcript (of its coded part, see `collect_examples`) is an item, coded by
+  the human where a human span covers it and by the model where a unit the model coded covers
+  it; kappa and percentage agreement per source (`character_agreement`), then averaged over
+  sources weighted by their length
   (`weighted_mean_kappa`; sources where kappa is undefined, because neither coded the code
   there, are left out). Human codings of speech that is not segmented (interviewer turns) count
   too: the model cannot code them, which is part of the comparison.
@@ -265,11 +266,21 @@ def agreement_document(
             "evaluation": protocol,
             "unit_labels": "a unit has a code when the code's human spans cover at least "
             f"{examples.selection.min_overlap:g} of it or a coded span lies at least that much "
-            "inside it; units without a code are negatives",
+            "inside it; units without a code are negatives"
+            + (
+                ""
+                if examples.selection.whole_transcripts
+                else ", up to the coder's last coding in each transcript"
+            ),
             "intervals": f"percentile bootstrap over {n_groups} groups, {n_resamples} resamples, "
             f"seed {seed}",
             "character_level": "NVivo-style coding comparison per code and source, averaged "
-            "over sources weighted by length (undefined kappas left out)",
+            "over sources weighted by length (undefined kappas left out)"
+            + (
+                ""
+                if examples.selection.whole_transcripts
+                else "; each source up to the end of the unit holding the coder's last coding"
+            ),
         },
         **(extra or {}),
         "methods": [

@@ -16,7 +16,10 @@ coding keeps those units), labelled from the coded spans:
   code it does not get. Transcripts hold much talk that no code applies to, and a classifier
   that never saw such talk codes everything (seed-style excerpt corpora have no negatives).
   Only transcripts the selected coder(s) coded at all (one coding or more in the codebook) give
-  examples: a transcript nobody coded says nothing about where codes are absent.
+  examples: a transcript nobody coded says nothing about where codes are absent. Likewise a
+  coder who stopped part-way left the rest of the text uncoded, not code-free: units starting
+  after the end of the coder's last coding in a transcript are left out (for a fully coded
+  interview this drops only an uncoded close), unless `whole_transcripts`.
 - Levels: "coded" uses the codes as coded; "top" counts a coding of any code as a coding of its
   top-level ancestor, and trains one head per top-level code.
 - Groups: cross-validation never splits a participant. The group of a unit is the transcript's
@@ -62,6 +65,7 @@ class CodingSelection:
     coder_prefix: str | None = None
     level: Level = "coded"
     min_overlap: float = 0.5
+    whole_transcripts: bool = False
 
     def __post_init__(self) -> None:
         if (self.coder is None) == (self.coder_prefix is None):
@@ -96,7 +100,7 @@ class UnitExamples:
     labels: pd.DataFrame
     groups: list[str]
     human_spans: dict[str, dict[str, list[Span]]]  # transcript -> code -> coded spans
-    text_lengths: dict[str, int]
+    text_lengths: dict[str, int]  # characters examined: the coded part, or the whole text
     text_hashes: dict[str, str]
 
     @property
@@ -286,12 +290,17 @@ def collect_examples(
         transcript_units = project.units(transcript_id)
         if not transcript_units:
             raise InputError(project.path, f"transcript {transcript_id} has no units yet")
+        extent = len(transcript.text)
+        if not selection.whole_transcripts:
+            last = max(end for code_spans in spans[transcript_id].values() for _, end in code_spans)
+            transcript_units = [unit for unit in transcript_units if unit.start < last]
+            extent = max([last, *(unit.end for unit in transcript_units)])
         units += transcript_units
         blocks.append(
             unit_labels(transcript_units, spans[transcript_id], columns, selection.min_overlap)
         )
         groups += unit_groups(transcript, transcript_units)
-        lengths[transcript_id] = len(transcript.text)
+        lengths[transcript_id] = extent
         hashes[transcript_id] = sha256_text(transcript.text)
     labels = pd.DataFrame(np.vstack(blocks) if blocks else None, columns=columns).astype(int)
     return UnitExamples(selection, codebook, targets, units, labels, groups, spans, lengths, hashes)

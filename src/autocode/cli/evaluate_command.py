@@ -50,6 +50,7 @@ def evaluate(
     level: str | None = options.LEVEL,
     min_examples: int = options.MIN_EXAMPLES,
     min_overlap: float | None = options.MIN_OVERLAP,
+    whole_transcripts: bool = options.WHOLE_TRANSCRIPTS,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
     """Cross-validate the theme classifier by participant and print agreement as Markdown.
@@ -60,7 +61,15 @@ def evaluate(
     status = Console(stderr=True, quiet=quiet)
     if project is not None:
         selection = options.ProjectSelection(
-            project, coder, coder_prefix, codebook, codes, level, min_examples, min_overlap
+            project,
+            coder,
+            coder_prefix,
+            codebook,
+            codes,
+            level,
+            min_examples,
+            min_overlap,
+            whole_transcripts,
         )
         from autocode.project_agreement import render_markdown
 

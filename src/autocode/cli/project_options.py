@@ -45,6 +45,11 @@ MIN_OVERLAP = typer.Option(
     help="Project: share of a unit (or of a coded span) the coding must cover (default 0.5); "
     "0 = any overlap.",
 )
+WHOLE_TRANSCRIPTS = typer.Option(
+    False,
+    "--whole-transcripts",
+    help="Project: text after a coder's last coding counts as coded with no code.",
+)
 _SHOWN = 12  # skipped codes listed by name
 
 
@@ -65,6 +70,7 @@ class ProjectSelection:
     level: str | None
     min_examples: int
     min_overlap: float | None
+    whole_transcripts: bool = False
 
     def defaults_from(self, training: dict[str, Any], codebooks: Sequence[str]) -> None:
         """Take codebook, level and overlap rule from a model's training data when not given
@@ -106,6 +112,7 @@ class ProjectSelection:
                 prefix,
                 self.level or "coded",  # type: ignore[arg-type]
                 0.5 if self.min_overlap is None else self.min_overlap,
+                self.whole_transcripts,
             )
         except ValueError as error:
             raise InputError(self.project, str(error)) from None

@@ -31,6 +31,7 @@ def train(
     level: str | None = options.LEVEL,
     min_examples: int = options.MIN_EXAMPLES,
     min_overlap: float | None = options.MIN_OVERLAP,
+    whole_transcripts: bool = options.WHOLE_TRANSCRIPTS,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
     """Train the shipped classifier configuration on the whole corpus (or project coding)."""
@@ -39,7 +40,15 @@ def train(
         if evaluation is not None:
             raise InputError(evaluation, "--evaluation records a corpus evaluation only")
         selection = options.ProjectSelection(
-            project, coder, coder_prefix, codebook, codes, level, min_examples, min_overlap
+            project,
+            coder,
+            coder_prefix,
+            codebook,
+            codes,
+            level,
+            min_examples,
+            min_overlap,
+            whole_transcripts,
         )
         _train_on_project(selection, out, status)
         return
