@@ -137,3 +137,39 @@ def test_inner_folds_leave_whole_groups_out() -> None:
     for train, test, held_out in fold_indices(len(groups), groups, n_folds=5):
         assert {groups[i] for i in test} == held_out
         assert not held_out & {groups[i] for i in train}
+
+
+def test_softmax_head_gives_one_distribution_over_the_themes() -> None:
+    model = ThemeClassifier(head="softmax", min_themes=1).fit(
+        TEXTS, LABELS, groups=GROUPS, theme_ids=["T1", "T3", "T5"]
+    )
+    proba = model.predict_proba(["We retrain monthly.", "The data was missing."])
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (model.predict(["We retrain monthly."]).sum(axis=1) >= 1).all()
+
+
+def test_auto_settings_are_chosen_inside_the_training_data() -> None:
+    weak = WeakExamples(
+        ["Talking to clients", "Data access", "Retraining models"],
+        pd.DataFrame({"T1": [1, 0, 0], "T3": [0, 1, 0], "T5": [0, 0, 1]}),
+    )
+    model = ThemeClassifier(c="auto", weak_weight="auto").fit(
+        TEXTS, LABELS, groups=GROUPS, weak=weak, theme_ids=["T1", "T3", "T5"]
+    )
+    candidates = model.selection_["candidates"]
+    assert len(candidates) == 3 * 4  # C grid x weak-weight grid
+    best = max(c["inner_macro_kappa"] for c in candidates)
+    assert model.selection_["chosen"]["inner_macro_kappa"] == best
+    assert model.c_ in (0.3, 1.0, 3.0)
+
+
+def test_novelty_gate_gives_off_topic_text_no_theme(tmp_path: Path) -> None:
+    model = ThemeClassifier(head="softmax", min_themes=1, novelty_quantile=0.05)
+    model.fit(TEXTS, LABELS, groups=GROUPS, theme_ids=["T1", "T3", "T5"])
+    assert model.novelty_tau_ is not None
+    texts = ["We retrain the model whenever new data arrives.", "Simmer the onions in butter."]
+    predicted = model.predict(texts)
+    assert predicted.loc[0].sum() == 1
+    assert predicted.loc[1].sum() == 0
+    loaded = ThemeClassifier.load(model.save(tmp_path / "gated"))
+    pd.testing.assert_frame_equal(loaded.predict(texts), predicted)

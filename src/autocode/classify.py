@@ -23,6 +23,7 @@ from autocode import __version__
 from autocode.embed import Embedder
 from autocode.errors import InputError
 from autocode.heads import HEADS, fit_head, head_proba
+from autocode.novelty import in_domain, novelty_threshold, theme_centroids
 from autocode.thresholds import choose_thresholds, decide, macro_kappa, out_of_fold_probabilities
 
 FORMAT = "autocode-theme-classifier"
@@ -114,6 +115,8 @@ class ThemeClassifier:
         training data (grouped by `groups` when given); a float fixes it for every theme.
     min_themes: assign at least this many themes (the most probable) to every text; 0 lets a text
         have no theme, which is what transcripts with off-topic talk need.
+    novelty_quantile: when set, a text less similar to every theme centroid than this quantile of
+        held-out training examples is out of domain and gets no theme at all (see `novelty`).
 
     Everything "auto" or "inner_cv" is chosen by cross-validation inside the data given to `fit`
     (leave-one-group-out when groups are given), so an outer evaluation stays honest.
@@ -128,6 +131,7 @@ class ThemeClassifier:
         weak_weight: float | str | None = None,
         threshold: str | float = "inner_cv",
         min_themes: int = 0,
+        novelty_quantile: float | None = None,
         inner_folds: int = 5,
         device: str | None = None,
     ) -> None:
@@ -137,6 +141,7 @@ class ThemeClassifier:
         self.weak_weight = weak_weight
         self.threshold = threshold
         self.min_themes = min_themes
+        self.novelty_quantile = novelty_quantile
         self.inner_folds = inner_folds
         self.device = device
         self._embedder: Embedder | None = None
@@ -188,6 +193,12 @@ class ThemeClassifier:
         self.c_, self.weak_weight_ = best["c"], best["weak_weight"]
         self.coef_, self.intercept_ = self._fit_vectors(data, None, self.c_, self.weak_weight_)
         self.thresholds_ = np.asarray(best["thresholds"], dtype=np.float64)
+        self.centroids_ = theme_centroids(vectors, targets)
+        self.novelty_tau_ = (
+            None
+            if self.novelty_quantile is None
+            else novelty_threshold(vectors, targets, groups, self.novelty_quantile)
+        )
         self.training_ = {
             "n_examples": len(texts),
             "n_weak_examples": 0 if weak is None else len(weak.texts),
@@ -278,12 +289,28 @@ class ThemeClassifier:
         return pd.DataFrame(proba, columns=self.theme_ids_)
 
     def predict(self, texts: Sequence[str]) -> pd.DataFrame:
-        return self.decide(self.predict_proba(texts))
+        return self.predict_from_vectors(self._embed(list(texts)))[1]
 
-    def decide(self, proba: pd.DataFrame) -> pd.DataFrame:
-        """0/1 themes: above each theme's threshold, plus the top `min_themes` of each row."""
+    def predict_from_vectors(self, vectors: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(probabilities, 0/1 themes) for already embedded texts, the novelty gate applied."""
+        proba = self.proba_from_vectors(vectors)
+        return proba, self.decide(proba, self.in_domain(vectors))
+
+    def in_domain(self, vectors: np.ndarray) -> np.ndarray:
+        """True for each text close enough to the training themes to be given one (all True
+        when the model has no novelty gate)."""
+        self._check_fitted()
+        if self.novelty_tau_ is None:
+            return np.ones(len(vectors), dtype=bool)
+        return in_domain(np.asarray(vectors), self.centroids_, self.novelty_tau_)
+
+    def decide(self, proba: pd.DataFrame, in_domain: np.ndarray | None = None) -> pd.DataFrame:
+        """0/1 themes: above each theme's threshold, plus the top `min_themes` of each row;
+        rows marked False in `in_domain` get none."""
         self._check_fitted()
         chosen = decide(proba[self.theme_ids_].to_numpy(), self.thresholds_, self.min_themes)
+        if in_domain is not None:
+            chosen[~np.asarray(in_domain, dtype=bool)] = 0
         return pd.DataFrame(chosen, columns=self.theme_ids_, index=proba.index)
 
     def _check_fitted(self) -> None:
@@ -315,6 +342,8 @@ class ThemeClassifier:
                 "threshold": self.threshold,
                 "thresholds": dict(zip(self.theme_ids_, map(float, self.thresholds_), strict=True)),
                 "min_themes": self.min_themes,
+                "novelty_quantile": self.novelty_quantile,
+                "novelty_tau": self.novelty_tau_,
                 "inner_folds": self.inner_folds,
             },
             "training": self.training_,
@@ -336,6 +365,7 @@ class ThemeClassifier:
             {
                 "coef": self.coef_.astype(np.float32),
                 "intercept": self.intercept_.astype(np.float32),
+                "centroids": self.centroids_.astype(np.float32),
             },
             str(folder / WEIGHTS_FILE),
             # One key only: safetensors writes metadata from a hash map, in no fixed order.
@@ -377,6 +407,7 @@ class ThemeClassifier:
             weak_weight=head["weak_weight"],
             threshold=decision["threshold"],
             min_themes=decision["min_themes"],
+            novelty_quantile=decision["novelty_quantile"],
             inner_folds=decision["inner_folds"],
             device=device,
         )
@@ -385,6 +416,8 @@ class ThemeClassifier:
         model.selection_ = {"candidates": head["selection"]}
         model.coef_ = tensors["coef"].astype(np.float64)
         model.intercept_ = tensors["intercept"].astype(np.float64)
+        model.centroids_ = tensors["centroids"].astype(np.float64)
+        model.novelty_tau_ = decision["novelty_tau"]
         extra_rows = model.coef_.shape[0] - len(model.theme_ids_)
         if extra_rows not in ((0, 1) if model.head == "softmax" else (0,)):
             raise InputError(weights_path, "weights do not match the model card's themes")

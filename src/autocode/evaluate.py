@@ -30,7 +30,7 @@ class ThemeEstimator(Protocol):
 
     def predict_proba(self, texts) -> pd.DataFrame: ...
 
-    def decide(self, proba: pd.DataFrame) -> pd.DataFrame: ...
+    def predict(self, texts) -> pd.DataFrame: ...
 
 
 @dataclass
@@ -76,10 +76,10 @@ def cross_validate(corpus: Corpus, method: Method) -> CrossValidation:
             groups=[groups[i] for i in train],
             weak=weak,
         )
-        fold_proba = estimator.predict_proba([texts[i] for i in test])
-        fold_proba.index = truth.index[test]
-        proba.loc[fold_proba.index] = fold_proba[truth.columns].to_numpy()
-        predicted.loc[fold_proba.index] = estimator.decide(fold_proba)[truth.columns].to_numpy()
+        test_texts = [texts[i] for i in test]
+        proba.loc[truth.index[test]] = estimator.predict_proba(test_texts)[truth.columns].to_numpy()
+        decided = estimator.predict(test_texts)[truth.columns].to_numpy()
+        predicted.loc[truth.index[test]] = decided
         thresholds = getattr(estimator, "thresholds_", None)
         folds.append(
             {

@@ -123,8 +123,8 @@ def cluster_report_parts(embedded: EmbeddedInterviews, code_set: CodeSet) -> dic
 
 def theme_report_parts(embedded: EmbeddedInterviews, classifier: ThemeClassifier) -> dict[str, Any]:
     """`render_report` arguments showing each unit's themes and probabilities."""
-    proba = classifier.proba_from_vectors(embedded.vectors).round(4)
-    decided = classifier.decide(proba)
+    proba, decided = classifier.predict_from_vectors(embedded.vectors)
+    proba = proba.round(4)
     views = [
         UnitView(
             unit,

@@ -136,5 +136,5 @@ def theme_interview_codes(
     embedded: EmbeddedInterviews, classifier: ThemeClassifier
 ) -> InterviewCodes:
     """Themes the classifier decides for each unit (vectors must be of its embedder)."""
-    decided = classifier.decide(classifier.proba_from_vectors(embedded.vectors))
+    _, decided = classifier.predict_from_vectors(embedded.vectors)
     return codes_from_unit_themes(embedded.interview_ids, embedded.units, decided)
