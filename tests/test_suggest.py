@@ -123,8 +123,15 @@ def test_suggested_themes_follow_probabilities_and_thresholds(example_run: tuple
     thresholds = json.loads((out / "run.json").read_text())["model"]["thresholds"]
     theme_ids = list(thresholds)
     assert [c for c in units.columns if c.startswith("p_")] == [f"p_{t}" for t in theme_ids]
+    model = ThemeClassifier.load(json.loads((out / "run.json").read_text())["model"]["path"])
+    in_domain = model.in_domain(Embedder().encode([unit.text for unit in result.units]))
     for i in range(len(result.units)):
-        expected = {t for t in theme_ids if result.probabilities.iloc[i][t] >= thresholds[t]}
+        row = result.probabilities.iloc[i]
+        expected = {t for t in theme_ids if row[t] >= thresholds[t]}
+        if model.min_themes:
+            expected.add(max(theme_ids, key=lambda t: row[t]))
+        if not in_domain[i]:
+            expected = set()  # the novelty gate: unlike every theme's training excerpts
         suggested = units.at[i, "suggested"]
         assert set(filter(None, suggested.split(";"))) == expected
         probabilities = [units.at[i, f"p_{t}"] for t in suggested.split(";") if t]
