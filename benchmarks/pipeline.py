@@ -376,15 +376,17 @@ def compare_with_bertopic(
     default_runs: int,
 ) -> dict[str, Any]:
     texts = [unit.text for unit in units]
-    codes, autocode_s, _ = timed(find_candidate_codes, units, vectors)
-    # Warm: the first timed run is a second one, like BERTopic's below.
-    codes, autocode_s, _ = timed(find_candidate_codes, units, vectors)
+    find_candidate_codes(units, vectors)  # warm; BERTopic's first run is outside too
+    autocode_runs = [timed(find_candidate_codes, units, vectors) for _ in range(len(seeds))]
+    codes = autocode_runs[0][0]
+    autocode_s = statistics.median(seconds for _, seconds, _ in autocode_runs)
     ours = clustering_record(codes.labels, autocode_s, human)
     ours["parameters"] = asdict(codes.parameters)
+    ours["rounds_seconds"] = [round(seconds, 3) for _, seconds, _ in autocode_runs]
     seeded = [clustering_record(*run_bertopic(texts, vectors, seed), human) for seed in seeds]
     for seed, record in zip(seeds, seeded, strict=True):
         record["umap_random_state"] = seed
-    unseeded = [
+    shipped = [
         clustering_record(*run_bertopic(texts, vectors, None), human) for _ in range(default_runs)
     ]
     summary: dict[str, Any] = {
@@ -393,23 +395,25 @@ def compare_with_bertopic(
     if human is not None:
         for mode in ("outliers_one_cluster", "outliers_excluded"):
             summary[mode] = {m: spread(seeded, (mode, m)) for m in ("nmi", "ari", "purity")}
-    bertopic_s = statistics.median(r["seconds"] for r in seeded + unseeded)
-    default_s = statistics.median(r["seconds"] for r in unseeded) if unseeded else None
+    timing: dict[str, Any] = {"autocode_seconds": round(autocode_s, 3)}
+    for name, runs in (("bertopic_as_shipped", shipped), ("bertopic_seeded", seeded)):
+        if not runs:
+            continue
+        theirs = statistics.median(r["seconds"] for r in runs)
+        timing[name] = {
+            "median_seconds": round(theirs, 3),
+            "speedup_excluding_embedding": round(theirs / autocode_s, 2),
+            "speedup_including_embedding": round(
+                (theirs + embed_seconds) / (autocode_s + embed_seconds), 2
+            ),
+        }
     return {
         "units": len(units),
         "embed_seconds_shared": round(embed_seconds, 3),
         "autocode": ours,
         "bertopic_seeded": {"runs": seeded, "summary": summary},
-        "bertopic_as_shipped": {"runs": unseeded},
-        "timing": {
-            "autocode_seconds": round(autocode_s, 3),
-            "bertopic_median_seconds_all_runs": round(bertopic_s, 3),
-            "bertopic_median_seconds_as_shipped": round(default_s, 3) if default_s else None,
-            "speedup_excluding_embedding": round(bertopic_s / autocode_s, 2),
-            "speedup_including_embedding": round(
-                (bertopic_s + embed_seconds) / (autocode_s + embed_seconds), 2
-            ),
-        },
+        "bertopic_as_shipped": {"runs": shipped},
+        "timing": timing,
     }
 
 
@@ -487,40 +491,50 @@ def markdown(document: dict[str, Any]) -> str:
         return "\n".join([*lines, "", comparison["skipped"]])
     lines += [
         "",
-        "## Candidate codes vs BERTopic (defaults, same vectors)",
+        "## Candidate codes vs BERTopic (default settings, same vectors)",
         "",
-        "| units | method | clusters | outliers | NMI | ARI | purity | s (excl. embed) |",
+        "Outliers count as one cluster; BERTopic: mean (min-max) over runs; seconds: median.",
+        "",
+        "| units | method | clusters | outliers | NMI | ARI | purity | s (no embedding) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for key, value in comparison.items():
-        if not isinstance(value, dict) or "autocode" not in value:
-            continue
-        ours, theirs = value["autocode"], value["bertopic_seeded"]["summary"]
-        agreement = ours.get("outliers_one_cluster")
-        cells = [f"{agreement[m]:.3f}" if agreement else "-" for m in ("nmi", "ari", "purity")]
-        lines.append(
-            f"| {key} ({value['units']}) | autocode | {ours['clusters']} | "
-            f"{ours['outlier_share']:.0%} | " + " | ".join(cells) + f" | {ours['seconds']:.2f} |"
-        )
-        spread_cells = [
-            f"{theirs['outliers_one_cluster'][m]['mean']:.3f} "
-            f"({theirs['outliers_one_cluster'][m]['min']:.3f}-"
-            f"{theirs['outliers_one_cluster'][m]['max']:.3f})"
-            if "outliers_one_cluster" in theirs
-            else "-"
-            for m in ("nmi", "ari", "purity")
-        ]
-        lines.append(
-            f"| {key} ({value['units']}) | BERTopic, {len(value['bertopic_seeded']['runs'])}"
-            f" seeds | {theirs['clusters']['mean']:.1f} | "
-            f"{theirs['outlier_share']['mean']:.0%} | "
-            + " | ".join(spread_cells)
-            + f" | {theirs['seconds']['median']:.2f} |"
-        )
+        if isinstance(value, dict) and "autocode" in value:
+            lines += comparison_rows(f"{key} ({value['units']})", value)
     lines.append("")
     for name, goal in document["goals"].items():
         lines.append(f"- {name}: {'met' if goal['met'] else 'NOT met'} ({goal['detail']})")
     return "\n".join(lines)
+
+
+def comparison_rows(corpus: str, value: dict[str, Any]) -> list[str]:
+    """Markdown rows: autocode, BERTopic over seeds (mean, min-max), BERTopic as shipped."""
+    metrics = ("nmi", "ari", "purity")
+
+    def row(method: str, runs: list[dict[str, Any]], seconds: float) -> str:
+        def cell(values: list[float], digits: str) -> str:
+            mean = format(statistics.fmean(values), digits)
+            if len(values) == 1 or min(values) == max(values):
+                return mean
+            return f"{mean} ({format(min(values), digits)}-{format(max(values), digits)})"
+
+        cells = [cell([r["clusters"] for r in runs], ".1f" if len(runs) > 1 else ".0f")]
+        cells.append(cell([r["outlier_share"] for r in runs], ".0%"))
+        for metric in metrics:
+            scored = [
+                r["outliers_one_cluster"][metric] for r in runs if "outliers_one_cluster" in r
+            ]
+            cells.append(cell(scored, ".3f") if scored else "-")
+        return f"| {corpus} | {method} | " + " | ".join(cells) + f" | {seconds:.2f} |"
+
+    seeded, shipped = value["bertopic_seeded"]["runs"], value["bertopic_as_shipped"]["runs"]
+    rows = [row("autocode", [value["autocode"]], value["autocode"]["seconds"])]
+    rows.append(row(f"BERTopic, UMAP seeds 0-{len(seeded) - 1}", seeded,
+                    value["timing"]["bertopic_seeded"]["median_seconds"]))  # fmt: skip
+    if shipped:
+        rows.append(row(f"BERTopic as shipped, {len(shipped)} runs", shipped,
+                        value["timing"]["bertopic_as_shipped"]["median_seconds"]))  # fmt: skip
+    return rows
 
 
 def goals(comparison: dict[str, Any]) -> dict[str, Any]:
@@ -538,12 +552,16 @@ def goals(comparison: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, dict) or "timing" not in value:
             continue
         timing = value["timing"]
+        # Judged against the faster BERTopic variant: the claim must hold against both.
+        variants = [name for name in ("bertopic_as_shipped", "bertopic_seeded") if name in timing]
+        against = min(variants, key=lambda name: timing[name]["median_seconds"])
         for part in ("excluding", "including"):
-            speedup = timing[f"speedup_{part}_embedding"]
+            speedup = timing[against][f"speedup_{part}_embedding"]
             out[f"{key}: >= 2x faster than BERTopic, {part} embedding"] = {
                 "met": speedup >= 2,
                 "speedup": speedup,
-                "detail": f"{speedup}x",
+                "against": against,
+                "detail": f"{speedup}x against {against.replace('_', ' ')}",
             }
     return out
 
@@ -604,8 +622,12 @@ def main() -> None:
 
             numba.set_num_threads(THREADS)
             comparison = {"bertopic_defaults": check_bertopic_defaults()}
-            _, cold, _ = timed(run_bertopic, [u.text for u in units], seed_vectors, 0)
-            comparison["first_bertopic_run_seconds_with_numba_compilation"] = round(cold, 2)
+            # The first run of each UMAP variant compiles its numba code (seeded UMAP runs
+            # serial code, unseeded parallel code): paid once per process, kept out of timings.
+            comparison["first_run_seconds_with_numba_compilation"] = {
+                name: round(run_bertopic([u.text for u in units], seed_vectors, seed)[1], 2)
+                for name, seed in (("bertopic_seeded", 0), ("bertopic_as_shipped", None))
+            }
             seeds = list(range(args.bertopic_seeds))
             embed_s = throughput["seed_excerpts"]["stages"]["embed"]["seconds"]
             comparison["seed_excerpts"] = compare_with_bertopic(
