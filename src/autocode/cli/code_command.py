@@ -79,7 +79,7 @@ def code(
     coherence: bool | None = typer.Option(
         None,
         "--coherence/--no-coherence",
-        help="Merge sentences into units by embedding similarity (about 1.6x slower; off by "
+        help="Merge sentences into units by embedding similarity (about 1.5x slower; off by "
         "default).",
     ),
     report: bool = typer.Option(True, help="Also write report.html (up to 20,000 units)."),
