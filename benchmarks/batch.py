@@ -12,8 +12,8 @@ Sections (each merges its results into the JSON file, so they can run at differe
 - recode: coding the same transcripts again with a new classifier (other C): every embedding comes
   from the project's cache. Goal: >= 20x faster than the first run.
 - memory-small / memory-large / memory-<N>: peak RSS of a fresh process coding about
-  `--small-units` / `--large-units` / N units, and RSS after each tenth of the units. Goal: flat,
-  under 1.5 GB.
+  `--small-units` / `--large-units` / N units, and for each tenth of the units the lowest RSS
+  (between batches) and the highest (inside a batch). Goal: flat, under 1.5 GB.
 
 Data: the 19 ML-practitioner interviews in ../shared/testdata (no licence: they are read from
 there and written to the work folder only, never to the repository). Larger sets repeat them with
@@ -24,6 +24,7 @@ texts that the embedding cache cannot answer. Without ../shared the benchmark sa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -106,22 +107,33 @@ def interview_units(coherence: bool) -> dict[str, int]:
 
 
 def models(workdir: Path) -> tuple[Path, Path]:
-    """(the shipped classifier, a retrained one with C=0.5), training what is missing."""
+    """(the shipped classifier, one retrained with C=0.5), training what is missing or stale."""
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder, EmbeddingCache
-    from autocode.methods import SHIPPED, ClassifierSettings, train_classifier
+    from autocode.methods import SHIPPED, train_classifier
 
     shipped = REPO / "models" / "seed-themes"
-    if not (shipped / "model.json").is_file():
+    if not _loadable(shipped):  # never trained into the repository: into the work folder
         shipped = workdir / "models" / "seed-themes"
     retrained = workdir / "models" / "seed-themes-c0.5"
     corpus = load_corpus(REPO / "corpus" / "seed")
     cache = EmbeddingCache(workdir / "corpus-embeddings.sqlite")
-    for folder, settings in ((shipped, SHIPPED), (retrained, ClassifierSettings(c=0.5))):
-        if not (folder / "model.json").is_file():
+    for folder, settings in ((shipped, SHIPPED), (retrained, dataclasses.replace(SHIPPED, c=0.5))):
+        if not _loadable(folder):
             print(f"training {folder}", flush=True)
             train_classifier(corpus, Embedder(cache=cache), settings).save(folder)
     return shipped, retrained
+
+
+def _loadable(folder: Path) -> bool:
+    """Whether a saved classifier loads with this autocode (the model format may have moved)."""
+    from autocode.classify import ThemeClassifier
+
+    try:
+        ThemeClassifier.load(folder)
+    except Exception:  # any failure means: train it again
+        return False
+    return True
 
 
 # --- measurements -------------------------------------------------------------------------------
@@ -282,24 +294,34 @@ def memory_child(files: Path, model_dir: Path, project: Path, coherence: bool) -
     after_load = rss_mb()
     total_chars = sum(p.stat().st_size for p in files.glob("*.txt"))
     samples: list[dict[str, float]] = []
-    sampled_peak = [after_load]
+    # RSS seen by a sampler since the last tenth: the low is between batches (after the batch's
+    # memory went back), the high is inside one (the model's activations for its longest texts).
+    window = {"low": after_load, "high": after_load, "peak": after_load}
     stop = threading.Event()
 
     def sample() -> None:
-        while not stop.wait(0.25):
-            sampled_peak[0] = max(sampled_peak[0], rss_mb())
+        while not stop.wait(0.1):
+            now = rss_mb()
+            window["low"], window["high"] = min(window["low"], now), max(window["high"], now)
+            window["peak"] = max(window["peak"], now)
 
     class Tenths:
         def started(self, pending: Any, skipped: int) -> None:
             self.units, self.chars, self.began = 0, 0, time.perf_counter()
+            window["low"] = window["high"] = rss_mb()
 
         def committed(self, transcript: Any, units: int) -> None:
             self.units += units
             self.chars += len(transcript.text.encode("utf-8"))
             if self.chars * 10 >= total_chars * (len(samples) + 1):
-                samples.append({"units": self.units, "rss_mb": round(rss_mb(), 1),
-                                "seconds": round(time.perf_counter() - self.began, 1)})  # fmt: skip
+                samples.append({
+                    "units": self.units,
+                    "seconds": round(time.perf_counter() - self.began, 1),
+                    "low_rss_mb": round(window["low"], 1),
+                    "high_rss_mb": round(window["high"], 1),
+                })  # fmt: skip
                 print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
+                window["low"] = window["high"] = rss_mb()
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -321,7 +343,7 @@ def memory_child(files: Path, model_dir: Path, project: Path, coherence: bool) -
         "model_load_seconds": round(load_seconds, 1),
         "rss_after_model_load_mb": round(after_load, 1),
         "rss_by_progress": samples,
-        "sampled_peak_rss_mb": round(sampled_peak[0], 1),
+        "sampled_peak_rss_mb": round(window["peak"], 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "goal_peak_rss_mb": 1536,
     }))  # fmt: skip

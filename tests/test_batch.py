@@ -1,9 +1,8 @@
 """`autocode code`: batch coding that survives kill -9, refuses a second writer, skips what is done.
 
 The transcripts are synthetic: the seed corpus excerpts of each participant, written as
-"P1: ..." lines. The classifier is a quick fit on the seed codebook's theme texts (fixed 0.5
-thresholds) so the module does not spend half a minute training the shipped configuration. The
-kill, the resume, the lock and the bad-file runs are real `autocode code` subprocesses; runs whose
+"P1: ..." lines. The classifier is the shipped one (a quick fit when it is missing). The kill,
+the resume, the lock and the bad-file runs are real `autocode code` subprocesses; runs whose
 outcome only the library decides are made in this process, where the model is already loaded.
 """
 
@@ -36,7 +35,7 @@ from autocode.types import Code, Codebook, Transcript
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXCERPTS_PER_TRANSCRIPT = 5
-MODEL_NAME = "quick-themes"
+SHIPPED_MODEL = REPO_ROOT / "models" / "seed-themes"
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -44,10 +43,13 @@ MODEL_NAME = "quick-themes"
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Trained on the themes' names, statements and definitions only: 15 texts embed in a second.
+    """The shipped classifier (softmax head, novelty gate), else a quick fit with fixed
+    thresholds on the seed codebook's theme texts (15 texts embed in a second)."""
+    if (SHIPPED_MODEL / "model.json").is_file():
+        return SHIPPED_MODEL
     prototypes = load_corpus(REPO_ROOT / "corpus" / "seed").weak_examples(paraphrases=False)
     model = ThemeClassifier(threshold=0.5).fit(prototypes.texts, prototypes.labels)
-    return model.save(tmp_path_factory.mktemp("models") / MODEL_NAME)
+    return model.save(tmp_path_factory.mktemp("models") / "quick-themes")
 
 
 def write_transcripts(folder: Path) -> list[str]:
@@ -141,7 +143,7 @@ def holder() -> Iterator[list[Project]]:
 
 
 def test_run_codes_good_files_skips_bad_ones_and_exports(
-    inputs: tuple[Path, list[str]], reference: tuple[Path, BatchResult]
+    inputs: tuple[Path, list[str]], model_dir: Path, reference: tuple[Path, BatchResult]
 ) -> None:
     ids = inputs[1]
     project, result = reference
@@ -149,7 +151,7 @@ def test_run_codes_good_files_skips_bad_ones_and_exports(
     assert sorted(summary["coded"]) == ids and summary["skipped"] == []
     assert len(summary["errors"]) == 1 and "broken.docx" in summary["errors"][0]
     data_hash = summary["fingerprint"].split("/")[1]
-    assert summary["coder"] == f"model:{MODEL_NAME}@0.1.0+{data_hash[:8]}"
+    assert summary["coder"] == f"model:{model_dir.name}@0.1.0+{data_hash[:8]}"
 
     with Project.open(project) as store:
         assert store.transcript_ids() == ids

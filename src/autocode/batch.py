@@ -19,10 +19,11 @@ A run killed at any point (kill -9 included) leaves whole transcripts only; the 
 interrupted, skips what was committed and codes the rest, ending with the codings an
 uninterrupted run gives. Embeddings computed before the kill are reused from the cache.
 
-Codings: every unit gets one coding per theme the classifier decides is present (probability at
-or above the theme's threshold, see `ThemeClassifier.decide`), with the probability as its
-confidence. Probabilities below the threshold are not stored as codings; they are in the
-coded-units export.
+Codings: every unit gets one coding per theme the classifier marks present
+(`ThemeClassifier.predict_from_vectors`: each theme's threshold, at least `min_themes` themes,
+and none for a unit its novelty gate finds off-topic), with the theme's probability as the
+confidence. Probabilities of themes not marked present are not stored as codings; they are in
+the coded-units export.
 """
 
 from __future__ import annotations
@@ -262,8 +263,10 @@ class _Coder:
         proba = np.zeros((0, len(themes)))
         chosen = np.zeros((0, len(themes)), dtype=int)
         if texts:
-            frame = self.model.classifier.proba_from_vectors(self._encode(embedder, texts))
-            proba, chosen = frame.to_numpy(), self.model.classifier.decide(frame).to_numpy()
+            frame, decided = self.model.classifier.predict_from_vectors(
+                self._encode(embedder, texts)
+            )
+            proba, chosen = frame.to_numpy(), decided.to_numpy()
         row = 0
         for transcript, units in batch:
             codings = [

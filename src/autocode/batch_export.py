@@ -167,8 +167,8 @@ def _coded_chunks(
     for units in _unit_chunks(project, transcript_ids, chunk_units):
         produced = True
         vectors = new_embedder().encode([unit.text for unit in units])
-        proba = model.classifier.proba_from_vectors(vectors)
-        yield units, proba.to_numpy(), model.classifier.decide(proba).to_numpy()
+        proba, chosen = model.classifier.predict_from_vectors(vectors)
+        yield units, proba.to_numpy(), chosen.to_numpy()
     if not produced:
         empty = np.zeros((0, len(model.theme_ids)))
         yield [], empty, empty.astype(int)

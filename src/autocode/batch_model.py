@@ -5,10 +5,10 @@
   hash, e.g. `model:seed-themes@0.1.0+d93d7ea9`. A model retrained on other data is another coder,
   so its codings sit beside the old model's instead of replacing them.
 - fingerprint: what must be equal for an earlier result to be reused. It covers the embedder id,
-  the training-data hash, the theme ids, thresholds, `min_themes`, the head's settings, a hash of
-  the weights (so a model retrained with other settings on the same data codes again) and the
-  segmentation settings (other units are another result). A transcript is skipped only when it
-  was coded under the same fingerprint with the same text.
+  the training-data hash, the theme ids, thresholds, `min_themes`, the novelty gate, the head's
+  settings, a hash of the weights and theme centroids (so a model retrained with other settings
+  on the same data codes again) and the segmentation settings (other units are another result).
+  A transcript is skipped only when it was coded under the same fingerprint with the same text.
 - codebook: the model's themes, named and defined from the model card when it carries them
   (`themes: [{id, name, definition}]` or `codebook: {name, themes: [...]}`), else by their ids.
 """
@@ -53,14 +53,18 @@ class BatchModel:
         """`<embedder id>/<training data hash, 12>/<digest of everything else, 16>`."""
         classifier = self.classifier
         weights = hashlib.sha256()
-        for array in (classifier.coef_, classifier.intercept_):
-            weights.update(np.ascontiguousarray(array, dtype="<f8").tobytes())
+        for name in ("coef_", "intercept_", "centroids_"):
+            array = getattr(classifier, name, None)
+            if array is not None:
+                weights.update(name.encode() + np.ascontiguousarray(array, dtype="<f8").tobytes())
+        tau = getattr(classifier, "novelty_tau_", None)
         identity = {
             "embedder": self.embedder_id,
             "data_sha256": self._data_hash,
             "themes": self.theme_ids,
             "thresholds": [round(float(t), 12) for t in classifier.thresholds_],
             "min_themes": classifier.min_themes,
+            "novelty_tau": None if tau is None else round(float(tau), 12),
             "head": classifier.card_.get("head"),
             "weights_sha256": weights.hexdigest(),
             "segment": segment_config.to_dict(),
