@@ -116,22 +116,26 @@ def timed(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any,
 
 
 class Stages:
-    """Wall and CPU seconds of named stages over rounds; the summary is each stage's median."""
+    """Wall and CPU seconds of named stages over rounds (the summary is each stage's median)
+    and the peak RSS while each stage ran (the largest over rounds)."""
 
     def __init__(self) -> None:
         self.runs: dict[str, list[tuple[float, float]]] = {}
         self.units: dict[str, int] = {}
+        self.peaks: dict[str, float] = {}
 
     def run(
         self, name: str, units: int | None, function: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> Any:
         """Call `function`, record its time under `name`; `units` None: set later."""
-        result, seconds, cpu = timed(function, *args, **kwargs)
-        self.add(name, units, seconds, cpu)
+        with PeakRss() as memory:
+            result, seconds, cpu = timed(function, *args, **kwargs)
+        self.add(name, units, seconds, cpu, memory.peak_mb)
         return result
 
-    def add(self, name: str, units: int | None, seconds: float, cpu: float) -> None:
+    def add(self, name: str, units: int | None, seconds: float, cpu: float, peak: float) -> None:
         self.runs.setdefault(name, []).append((seconds, cpu))
+        self.peaks[name] = max(peak, self.peaks.get(name, 0.0))
         if units is not None:
             self.units[name] = units
 
@@ -146,6 +150,7 @@ class Stages:
                 "cpu_seconds": round(statistics.median(cpu for _, cpu in runs), 3),
                 "units_per_s": round(units / seconds, 1) if seconds else None,
                 "rounds_seconds": [round(wall, 3) for wall, _ in runs],
+                "peak_rss_mb": round(self.peaks[name], 1),
             }
         return out
 
@@ -218,7 +223,7 @@ def units_throughput(
     with PeakRss() as memory:
         for _ in range(rounds):
             vectors, seconds, cpu = timed(after_segmentation, stages, units, classifier, evidence)
-            stages.add("end_to_end", len(units), seconds, cpu)
+            stages.add("end_to_end", len(units), seconds, cpu, memory.peak_mb)
     summary = stages.summary()
     summary["end_to_end"]["note"] = "embed + cluster + classify + evidence, one after the other"
     return {
@@ -258,12 +263,16 @@ def transcripts_throughput(
             n, n_plain = len(units), sum(map(len, plain))
             stages.units.update(read=n, segment_no_coherence=n_plain, segment_coherence=n)
             vectors = after_segmentation(stages, units, classifier, evidence)
-            result, suggest_s, suggest_cpu = timed(
-                suggest, [folder], MODEL, corpus_dir=SEED, use_cache=False
-            )
-            _, write_s, write_cpu = timed(write_suggestions, result, Path(out) / "suggest")
-            stages.add("write_report", n, write_s, write_cpu)
-            stages.add("end_to_end", n, suggest_s + write_s, suggest_cpu + write_cpu)
+            with PeakRss() as suggest_memory:
+                result, suggest_s, suggest_cpu = timed(
+                    suggest, [folder], MODEL, corpus_dir=SEED, use_cache=False
+                )
+            target = Path(out) / "suggest"
+            with PeakRss() as write_memory:
+                _, write_s, write_cpu = timed(write_suggestions, result, target)
+            peak = max(suggest_memory.peak_mb, write_memory.peak_mb)
+            stages.add("write_report", n, write_s, write_cpu, write_memory.peak_mb)
+            stages.add("end_to_end", n, suggest_s + write_s, suggest_cpu + write_cpu, peak)
     summary = stages.summary()
     summary["end_to_end"]["note"] = (
         "suggest() + write_suggestions(): read, segment (coherence), embed without a persistent "
@@ -322,7 +331,9 @@ def check_bertopic_defaults() -> dict[str, Any]:
     }
 
 
-def run_bertopic(texts: list[str], vectors: np.ndarray, seed: int | None) -> tuple[Any, float]:
+def run_bertopic(
+    texts: list[str], vectors: np.ndarray, seed: int | None, min_topic_size: int = 10
+) -> tuple[Any, float]:
     """Topic per text (-1 outlier) and wall seconds of fit_transform on given embeddings."""
     from bertopic import BERTopic
     from umap import UMAP
@@ -330,7 +341,8 @@ def run_bertopic(texts: list[str], vectors: np.ndarray, seed: int | None) -> tup
     if seed is None:
         model = BERTopic()  # exactly as shipped: UMAP unseeded and parallel
     else:
-        model = BERTopic(umap_model=UMAP(**BERTOPIC_UMAP, low_memory=False, random_state=seed))
+        umap_model = UMAP(**BERTOPIC_UMAP, low_memory=False, random_state=seed)
+        model = BERTopic(umap_model=umap_model, min_topic_size=min_topic_size)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # UMAP: "n_jobs overridden by setting random_state"
         (topics, _), seconds, _ = timed(model.fit_transform, texts, embeddings=vectors)
@@ -395,6 +407,22 @@ def compare_with_bertopic(
     if human is not None:
         for mode in ("outliers_one_cluster", "outliers_excluded"):
             summary[mode] = {m: spread(seeded, (mode, m)) for m in ("nmi", "ari", "purity")}
+    extra: dict[str, Any] = {}
+    if human is not None:
+        # Not BERTopic's defaults: its min_topic_size set to autocode's min_cluster_size, to see
+        # how much of the difference is cluster size alone.
+        size = codes.parameters.min_cluster_size
+        matched = [
+            clustering_record(*run_bertopic(texts, vectors, seed, size), human) for seed in seeds
+        ]
+        extra["bertopic_seeded_min_topic_size_matched"] = {
+            "min_topic_size": size,
+            "runs": matched,
+            "summary": {
+                mode: {m: spread(matched, (mode, m)) for m in ("nmi", "ari", "purity")}
+                for mode in ("outliers_one_cluster", "outliers_excluded")
+            },
+        }
     timing: dict[str, Any] = {"autocode_seconds": round(autocode_s, 3)}
     for name, runs in (("bertopic_as_shipped", shipped), ("bertopic_seeded", seeded)):
         if not runs:
@@ -413,6 +441,7 @@ def compare_with_bertopic(
         "autocode": ours,
         "bertopic_seeded": {"runs": seeded, "summary": summary},
         "bertopic_as_shipped": {"runs": shipped},
+        **extra,
         "timing": timing,
     }
 
@@ -532,8 +561,14 @@ def comparison_rows(corpus: str, value: dict[str, Any]) -> list[str]:
     rows.append(row(f"BERTopic, UMAP seeds 0-{len(seeded) - 1}", seeded,
                     value["timing"]["bertopic_seeded"]["median_seconds"]))  # fmt: skip
     if shipped:
-        rows.append(row(f"BERTopic as shipped, {len(shipped)} runs", shipped,
+        rows.append(row(f"BERTopic as shipped, {len(shipped)} run(s)", shipped,
                         value["timing"]["bertopic_as_shipped"]["median_seconds"]))  # fmt: skip
+    matched = value.get("bertopic_seeded_min_topic_size_matched")
+    if matched:
+        runs = matched["runs"]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        name = f"(not default) BERTopic, min_topic_size={matched['min_topic_size']}, seeds"
+        rows.append(row(name, runs, seconds))
     return rows
 
 
