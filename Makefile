@@ -26,16 +26,22 @@ install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
 
 demo: $(RUNTIME_STAMP)
+	# 1. Leave-one-participant-out agreement of the classifier and baselines with the seed study.
 	$(BIN)/autocode evaluate --corpus corpus/seed --json reports/seed-evaluation.json \
 		--markdown reports/seed-evaluation.md
-	@echo "Report: reports/seed-evaluation.md"
-	# Suggested codes for the example transcripts; trains a model into reports/ when none is shipped.
-	test -f models/seed-themes/model.json || $(BIN)/autocode train --corpus corpus/seed \
-		--evaluation reports/seed-evaluation.json --out reports/seed-themes
-	$(BIN)/autocode suggest examples/transcripts --out reports/suggest --model \
-		$$(test -f models/seed-themes/model.json && echo models/seed-themes || echo reports/seed-themes)
-	@echo "Suggested codes: reports/suggest/report.html (units.csv, codes.csv, run.json beside it)"
-	$(BIN)/autocode saturation --coded corpus/seed/excerpts.csv --interview-column participant --code-column themes --order-by name --out reports/saturation
+	# 2. Suggested codes for the example transcripts, with the shipped classifier.
+	$(BIN)/autocode suggest examples/transcripts --model models/seed-themes --out reports/suggest
+	# 3. The seed study's saturation curve.
+	$(BIN)/autocode saturation --coded corpus/seed/excerpts.csv --interview-column participant \
+		--code-column themes --order-by name --out reports/saturation
+	# 4. Batch-code the examples into a project (resumable) and export it for QDA tools.
+	$(BIN)/autocode code examples/transcripts --model models/seed-themes --project reports/project
+	$(BIN)/autocode export --project reports/project reports/examples.qdpx
+	@echo
+	@echo "Evaluation:      reports/seed-evaluation.md"
+	@echo "Suggested codes: reports/suggest/report.html (units.csv, codes.csv beside it)"
+	@echo "Saturation:      reports/saturation/saturation.png"
+	@echo "Batch coding:    reports/project/exports/ and reports/examples.qdpx (open in NVivo, ATLAS.ti, MAXQDA, QualCoder)"
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest
@@ -46,6 +52,10 @@ lint: $(DEV_STAMP)
 
 benchmarks: $(DEV_STAMP)
 	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/saturation.py
+	$(BIN)/python benchmarks/batch.py
+	$(BIN)/pip install -e ".[bench]"
+	$(BIN)/python benchmarks/pipeline.py
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info src/*.egg-info
