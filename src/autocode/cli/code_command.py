@@ -73,8 +73,8 @@ def code(
     wait: float = typer.Option(
         0.0, "--wait", help="Seconds to wait for another run to release the project."
     ),
-    batch_units: int = typer.Option(
-        1024, "--batch-units", min=1, help="Units embedded and classified together."
+    batch_units: int | None = typer.Option(
+        None, "--batch-units", min=1, help="Units embedded and classified together (1024)."
     ),
     coherence: bool | None = typer.Option(
         None,
@@ -87,9 +87,9 @@ def code(
     json_output: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Code every transcript with a saved classifier; re-running resumes where a run stopped."""
-    from autocode.batch import DEFAULT_SEGMENT_CONFIG, code_transcripts
+    from autocode.batch import DEFAULT_BATCH_UNITS, DEFAULT_SEGMENT_CONFIG, code_transcripts
 
-    status = Console(stderr=True, quiet=quiet)
+    status = Console(stderr=True, quiet=quiet, markup=False, highlight=False)  # user text
     config = DEFAULT_SEGMENT_CONFIG
     if coherence is not None:
         config = dataclasses.replace(config, coherence=coherence)
@@ -108,7 +108,7 @@ def code(
             project,
             out_dir=out,
             segment_config=config,
-            batch_units=batch_units,
+            batch_units=batch_units or DEFAULT_BATCH_UNITS,
             strict=strict,
             wait=wait,
             report=report,
@@ -130,9 +130,9 @@ def code(
             f"{len(result.skipped)} already coded",
             soft_wrap=True,
         )
-    warnings = Console(stderr=True)  # bad files are listed even with --quiet
+    warnings = Console(stderr=True, markup=False, highlight=False)  # listed even with --quiet
     for error in result.errors:
-        warnings.print(f"not coded: {error}", soft_wrap=True, markup=False, highlight=False)
+        warnings.print(f"not coded: {error}", soft_wrap=True)
     if result.exports:
         status.print(f"exports in {next(iter(result.exports.values())).parent}")
     if result.report_skipped:
