@@ -29,6 +29,7 @@ from autocode.batch_export import REPORT_HTML, THEMES_CSV, UNITS_CSV, UNITS_PARQ
 from autocode.batch_model import card_codebook, load_batch_model
 from autocode.classify import ThemeClassifier
 from autocode.corpus import load_corpus
+from autocode.errors import InputError
 from autocode.segment import SegmentConfig
 from autocode.store import Project
 from autocode.types import Code, Codebook, Transcript
@@ -312,37 +313,60 @@ def test_strict_stops_at_a_bad_file_and_writes_nothing(
 # --- the library ------------------------------------------------------------------------------
 
 
-def test_interrupted_library_run_is_recorded_and_keeps_whole_transcripts(
-    inputs: tuple[Path, list[str]], model_dir: Path, tmp_path: Path
+class StopAtSecond:
+    """A progress display that raises `error` once the second transcript is committed."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def started(self, pending: object, skipped: int) -> None:
+        self.count = 0
+
+    def committed(self, transcript: Transcript, units: int) -> None:
+        self.count += 1
+        if self.count == 2:
+            raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (KeyboardInterrupt(), "interrupted", "interrupted by the user"),
+        (RuntimeError("disk on fire"), "failed", "RuntimeError: disk on fire"),
+    ],
+)
+def test_stopped_library_run_is_recorded_and_keeps_whole_transcripts(
+    inputs: tuple[Path, list[str]],
+    model_dir: Path,
+    tmp_path: Path,
+    error: BaseException,
+    status: str,
+    message: str,
 ) -> None:
-    class StopAfterTwo:
-        def started(self, pending: object, skipped: int) -> None:
-            self.count = 0
-
-        def committed(self, transcript: Transcript, units: int) -> None:
-            self.count += 1
-            if self.count == 2:
-                raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
+    files = [inputs[0] / "P1.txt", inputs[0] / "P2.txt", inputs[0] / "P3.txt"]
+    with pytest.raises(type(error)):
         code_transcripts(
-            [inputs[0] / "P1.txt", inputs[0] / "P2.txt", inputs[0] / "P3.txt"],
-            model_dir,
-            tmp_path / "study",
-            batch_units=1,
-            progress=StopAfterTwo(),
+            files, model_dir, tmp_path / "study", batch_units=1, progress=StopAtSecond(error)
         )
     with Project.open(tmp_path / "study") as store:
         [run] = store.runs()
-        assert (run.status, run.error) == ("interrupted", "interrupted by the user")
+        assert (run.status, run.error) == (status, message)
         assert store.transcript_ids() == ["P1", "P2"]
-    result = code_transcripts(
-        [inputs[0] / "P1.txt", inputs[0] / "P2.txt", inputs[0] / "P3.txt"],
-        model_dir,
-        tmp_path / "study",
-    )
-    assert isinstance(result, BatchResult)
+    assert not (tmp_path / "study" / "exports").exists()
+    result = code_transcripts(files, model_dir, tmp_path / "study")
     assert (result.coded, result.skipped) == (["P3"], ["P1", "P2"])
+    assert len(pd.read_csv(result.exports[UNITS_CSV]).transcript.unique()) == 3
+
+
+def test_out_that_is_a_file_is_refused_before_anything_is_written(
+    inputs: tuple[Path, list[str]], model_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "exports.csv").write_text("not a folder\n", encoding="utf-8")
+    with pytest.raises(InputError, match="is a file; the exports need a folder"):
+        code_transcripts(
+            [inputs[0] / "P1.txt"], model_dir, tmp_path / "study", out_dir=tmp_path / "exports.csv"
+        )
+    assert not (tmp_path / "study").exists()
 
 
 def test_fingerprint_follows_thresholds_weights_and_segmentation(model_dir: Path) -> None:

@@ -137,6 +137,8 @@ def code_transcripts(
     fingerprint = model.fingerprint(segment_config)
     project_dir = Path(project_dir)
     out = Path(out_dir) if out_dir is not None else project_dir / "exports"
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "is a file; the exports need a folder")
     config = {
         "paths": [str(path) for path in paths],
         "model_dir": str(model_dir),
