@@ -52,8 +52,8 @@ COMMAND = "code"
 DEFAULT_BATCH_UNITS = 1024
 # Batch coding merges sentences into units by length only. Coherence merging embeds the
 # sentences of every multi-sentence turn before the units (1.7 texts embedded per unit on the
-# benchmark interviews), and the pipeline then runs at about 0.63 of the raw encode speed instead
-# of 0.96 (median of 3 rounds, benchmarks/results/batch.json). The price: shorter units (median
+# benchmark interviews), and the pipeline then runs at about 0.55 of the raw encode speed instead
+# of 0.9 (medians of 3 rounds, benchmarks/results/batch.json). The price: shorter units (median
 # 94 characters instead of 110; 1.3 times as many), each coded on its own. `--coherence` opts in.
 DEFAULT_SEGMENT_CONFIG = SegmentConfig(coherence=False)
 
