@@ -396,8 +396,34 @@ def merge_results(path: Path, section: str, value: dict[str, Any]) -> None:
         "machine": machine(),
         **value,
     }
+    document["summary"] = summary(document["sections"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def summary(sections: dict[str, Any]) -> dict[str, Any]:
+    """The headline numbers against the goals, from whichever sections have been measured."""
+    result: dict[str, Any] = {}
+    if "throughput" in sections:
+        for key in ("no_coherence", "coherence"):
+            entry = sections["throughput"][key]
+            result[f"pipeline_share_of_raw_encode_{key}"] = {
+                "wall": entry["median_pipeline_share_of_raw"],
+                "cpu": entry["median_pipeline_share_of_raw_cpu"],
+                "goal": 0.8,
+            }
+        result["model_load_seconds"] = sections["throughput"]["model_load_seconds"]
+    if "recode" in sections:
+        result["recode_speedup"] = {"measured": sections["recode"]["speedup"], "goal": 20}
+    for name, entry in sections.items():
+        if name.startswith("memory-") and "rss_by_progress" in entry:
+            lows = [s.get("low_rss_mb") for s in entry["rss_by_progress"][1:]]
+            result[f"{name}_units_{entry['units']}"] = {
+                "peak_rss_mb": entry["peak_rss_mb"],
+                "rss_between_batches_mb": [min(lows), max(lows)] if None not in lows else None,
+                "goal_peak_rss_mb": 1536,
+            }
+    return result
 
 
 def main() -> None:
