@@ -16,8 +16,6 @@ ones coded now, and memory stays bounded: a chunk of units at a time is in memor
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ import pandas as pd
 
 from autocode.batch_model import BatchModel
 from autocode.embed import Embedder
+from autocode.files import publish, temporary_beside
 from autocode.store import Project
 from autocode.types import Code, Transcript, Unit
 
@@ -66,7 +65,7 @@ def export_coded_units(
     out_dir.mkdir(parents=True, exist_ok=True)
     names = [UNITS_CSV, UNITS_PARQUET, THEMES_CSV] + ([REPORT_HTML] if report else [])
     targets = {name: out_dir / name for name in names}
-    temporary = {name: _temporary_beside(path) for name, path in targets.items()}
+    temporary = {name: temporary_beside(path) for name, path in targets.items()}
     themes = model.theme_ids
     ids = [transcript.id for transcript in transcripts]
     counts: dict[str, np.ndarray] = {tid: np.zeros(len(themes) + 1, int) for tid in ids}
@@ -100,10 +99,8 @@ def export_coded_units(
             else:
                 html = report.render(transcripts, views, model.codebook.codes)
                 temporary[REPORT_HTML].write_text(html, encoding="utf-8")
-        mode = _file_mode()
         for name, path in targets.items():
-            os.chmod(temporary[name], mode)  # mkstemp makes 0600 files
-            os.replace(temporary[name], path)
+            publish(temporary[name], path)
     finally:
         if writer is not None:
             writer.close()
@@ -233,16 +230,3 @@ def _theme_table(counts: dict[str, np.ndarray], theme_ids: Sequence[str]) -> pd.
     columns = ["transcript", "units"]
     columns += [f"{kind}_{t}" for kind in ("n", "share") for t in theme_ids]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _file_mode() -> int:
-    """The mode a newly created file gets under the process's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _temporary_beside(path: Path) -> Path:
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    return Path(name)

@@ -10,7 +10,6 @@ the coded transcripts (`autocode.report.html.render_report`) with the section ad
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from autocode import __version__
 from autocode.classify import ThemeClassifier
 from autocode.cluster import CodeSet
-from autocode.errors import InputError
+from autocode.files import write_files_together
 from autocode.interview_codes import InterviewCodes
 from autocode.report.html import UnitView, render_report
 from autocode.report.saturation_section import (
@@ -144,21 +143,4 @@ def json_bytes(document: Mapping[str, Any]) -> bytes:
 
 def write_files(folder: Path, files: Mapping[str, bytes]) -> None:
     """Write every file to a temporary name first, then rename them all into place."""
-    if folder.exists() and not folder.is_dir():
-        raise InputError(folder, "is a file, not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, content in files.items():
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            staged.append((name, Path(temporary)))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
-            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private
-        for name, temporary in staged:
-            os.replace(temporary, folder / name)
-    finally:
-        for _, temporary in staged:
-            temporary.unlink(missing_ok=True)
+    write_files_together(folder, files)

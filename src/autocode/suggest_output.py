@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from autocode.cluster import NO_THEME
+from autocode.files import write_files_together
 from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.suggest import Suggestions
 
@@ -145,28 +144,3 @@ def write_suggestions(
         RUN_FILE: json.dumps(run_record(suggestions, command), indent=2, ensure_ascii=False) + "\n",
     }
     return write_files_together(Path(out_dir), contents)
-
-
-def write_files_together(folder: Path, contents: dict[str, str]) -> dict[str, Path]:
-    """Write every file to a temporary beside it, then rename them all into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    temporaries: dict[str, Path] = {}
-    try:
-        for name, text in contents.items():
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            temporaries[name] = Path(temporary)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private (0600)
-        for name, temporary in temporaries.items():
-            os.replace(temporary, folder / name)
-    finally:
-        for temporary in temporaries.values():
-            temporary.unlink(missing_ok=True)
-    return {name: folder / name for name in contents}
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

@@ -12,8 +12,8 @@ from rich.console import Console
 
 from autocode.cli import project_options as options
 from autocode.cli.app import app, user_errors
-from autocode.cli.output import write_text_atomic
 from autocode.errors import InputError
+from autocode.files import write_text_atomic
 
 
 @app.command()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autocode.errors import InputError
+from autocode.files import publish, temporary_beside
 from autocode.store.codings import CodingStore, coding_filter
 from autocode.store.transcripts import TranscriptStore
 
@@ -84,15 +83,14 @@ class CodingsExport(TranscriptStore, CodingStore):
         if suffix not in (".csv", ".parquet"):
             raise InputError(path, "cannot export codings to this format; use .csv or .parquet")
         frame = self.codings_frame(transcript_id, coder, coder_prefix, codebook)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        os.close(handle)
+        temporary = temporary_beside(path)
         try:
             if suffix == ".csv":
                 frame.to_csv(temporary, index=False)
             else:
                 frame.to_parquet(temporary, index=False)
-            os.replace(temporary, path)
+            publish(temporary, path)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
         return len(frame)
