@@ -100,6 +100,11 @@ def test_load_refuses_what_is_not_a_model(fitted: ThemeClassifier, tmp_path: Pat
     (folder / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(InputError, match="trained with embedder some-other-model"):
         ThemeClassifier.load(folder)
+    del card["decision"]["novelty_tau"]
+    card["embedder"]["id"] = fitted.card()["embedder"]["id"]
+    (folder / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(InputError, match="incomplete or from another autocode version"):
+        ThemeClassifier.load(folder)
     (folder / WEIGHTS_FILE).write_bytes(b"\x80\x04 this is a pickle, not safetensors")
     with pytest.raises(InputError, match="cannot read weights"):
         ThemeClassifier.load(folder)

@@ -398,8 +398,30 @@ class ThemeClassifier:
             tensors = load_file(str(weights_path))
         except (SafetensorError, OSError) as error:
             raise InputError(weights_path, f"cannot read weights: {error}") from None
-        decision = card["decision"]
-        head = card["head"]
+        try:
+            model = cls._from_card(card, tensors, device)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(
+                card_path, f"model card is incomplete or from another autocode version ({error})"
+            ) from None
+        if model.coef_.shape[0] - len(model.theme_ids_) not in (
+            (0, 1) if model.head == "softmax" else (0,)
+        ):
+            raise InputError(weights_path, "weights do not match the model card's themes")
+        installed = Embedder(model.embedder).model_id
+        if installed != card["embedder"]["id"]:
+            raise InputError(
+                folder,
+                f"trained with embedder {card['embedder']['id']} but {installed} is installed",
+            )
+        return model
+
+    @classmethod
+    def _from_card(
+        cls, card: dict[str, Any], tensors: dict[str, np.ndarray], device: str | None
+    ) -> ThemeClassifier:
+        """Rebuild a fitted classifier from its card and weights (KeyError when incomplete)."""
+        decision, head = card["decision"], card["head"]
         model = cls(
             card["embedder"]["name"],
             head=head["type"],
@@ -418,17 +440,8 @@ class ThemeClassifier:
         model.intercept_ = tensors["intercept"].astype(np.float64)
         model.centroids_ = tensors["centroids"].astype(np.float64)
         model.novelty_tau_ = decision["novelty_tau"]
-        extra_rows = model.coef_.shape[0] - len(model.theme_ids_)
-        if extra_rows not in ((0, 1) if model.head == "softmax" else (0,)):
-            raise InputError(weights_path, "weights do not match the model card's themes")
         model.thresholds_ = np.array([decision["thresholds"][t] for t in model.theme_ids_])
         model.training_ = card["training"]
         model.metrics_ = card.get("metrics", {})
         model.card_ = card
-        installed = Embedder(model.embedder).model_id
-        if installed != card["embedder"]["id"]:
-            raise InputError(
-                folder,
-                f"trained with embedder {card['embedder']['id']} but {installed} is installed",
-            )
         return model

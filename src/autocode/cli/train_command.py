@@ -61,7 +61,15 @@ def train(
     with status.status("training"):
         model = train_classifier(loaded, Embedder())
     metrics = card_metrics(evaluation, model.training_["data_sha256"]) if evaluation else {}
-    model.save(out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__)
+    codebook = {
+        "name": loaded.codebook.name,
+        "themes": [
+            {"id": c.id, "name": c.name, "definition": c.definition} for c in loaded.codebook.codes
+        ],
+    }
+    model.save(
+        out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__, codebook=codebook
+    )
     status.print(f"saved {out}")
 
 
