@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +121,7 @@ def code_transcripts(
     report: bool = True,
     progress: BatchProgress | None = None,
     model: BatchModel | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> BatchResult:
     """Code every transcript in `paths` (files or folders) with the model saved in `model_dir`.
 
@@ -128,11 +129,12 @@ def code_transcripts(
     `out_dir` (default `<project_dir>/exports`). `wait` is how long to wait for another process
     holding the project's writer lock; without it a second run fails at once with the store's
     message. `report=False` leaves out the HTML report. Pass an already loaded `model` (from
-    `load_batch_model(model_dir)`) to skip loading it.
+    `load_batch_model(model_dir)`) to skip loading it. `read_options` go to the readers that
+    take them (survey `id_column`, `text_column`, `sheet`).
     """
     if batch_units < 1:
         raise ValueError("batch_units must be at least 1")
-    transcripts, errors = read_many(paths, strict=strict)
+    transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
     model = model or load_batch_model(model_dir)
     fingerprint = model.fingerprint(segment_config)
     project_dir = Path(project_dir)

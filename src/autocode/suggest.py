@@ -13,7 +13,7 @@ input and settings give the same output; the seed is recorded with the run all t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,19 +152,21 @@ def suggest(
     embedder: Embedder | None = None,
     use_cache: bool = True,
     progress: StepProgress | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> Suggestions:
     """Read files and folders and suggest codes and themes for their meaning units.
 
     Files that cannot be read are collected in `Suggestions.errors` (with `strict`, the first
     one is raised). Raises NothingToCode when no file could be read. Without an `embedder`, one
     is made for the classifier's model, with the persistent on-disk cache if `use_cache`.
+    `read_options` go to the readers that take them (survey `id_column`, `text_column`, `sheet`).
     """
     config = config or SuggestConfig()
     progress = progress or _no_progress
     classifier, corpus, warnings = load_model_and_corpus(model_dir, corpus_dir)
     paths = [Path(p) for p in paths]
     tick = progress("reading", None)
-    transcripts, errors = read_many(paths, strict=strict)
+    transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
     tick(len(transcripts) + len(errors))
     if not transcripts:
         what = f"none of the {len(errors)} file(s) could be read" if errors else "no files found"

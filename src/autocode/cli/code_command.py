@@ -19,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from autocode.cli import reading
 from autocode.cli.app import app, user_errors
 from autocode.types import Transcript
 
@@ -85,6 +86,9 @@ def code(
     report: bool = typer.Option(True, help="Also write report.html (up to 20,000 units)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     json_output: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    id_column: str | None = reading.ID_COLUMN,
+    text_column: str | None = reading.TEXT_COLUMN,
+    sheet: str | None = reading.SHEET,
 ) -> None:
     """Code every transcript with a saved classifier; re-running resumes where a run stopped."""
     from autocode.batch import DEFAULT_BATCH_UNITS, DEFAULT_SEGMENT_CONFIG, code_transcripts
@@ -113,6 +117,7 @@ def code(
             wait=wait,
             report=report,
             progress=_ProgressBar(progress),
+            read_options=reading.read_options(id_column, text_column, sheet),
         )
     if json_output:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

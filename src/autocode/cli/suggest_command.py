@@ -19,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from autocode.cli import reading
 from autocode.cli.app import app, user_errors
 
 
@@ -88,6 +89,9 @@ def suggest(
     cache: bool = typer.Option(
         True, "--cache/--no-cache", help="Reuse embeddings from the on-disk cache."
     ),
+    id_column: str | None = reading.ID_COLUMN,
+    text_column: str | None = reading.TEXT_COLUMN,
+    sheet: str | None = reading.SHEET,
 ) -> None:
     """Suggest candidate codes and themes, with the nearest hand-coded excerpts as evidence."""
     from autocode.cluster import ClusterConfig
@@ -127,6 +131,7 @@ def suggest(
                 strict=strict,
                 use_cache=cache,
                 progress=steps,
+                read_options=reading.read_options(id_column, text_column, sheet),
             )
             steps("writing", None)
             files = write_suggestions(result, out, command=command)
