@@ -56,11 +56,11 @@ from autocode.cluster import find_candidate_codes
 from autocode.cluster_agreement import cluster_agreement
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, load_sentence_model
-from autocode.evidence import EvidenceIndex
 from autocode.io import read_many
 from autocode.segment import SegmentConfig, segment_many
 from autocode.suggest import SuggestConfig, suggest
-from autocode.suggest_output import write_suggestions
+from autocode.suggest.evidence import EvidenceIndex
+from autocode.suggest.output import write_suggestions
 from autocode.types import Unit
 from autocode.versions import package_versions
 

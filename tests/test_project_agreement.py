@@ -20,7 +20,7 @@ from autocode.baselines import TfidfBaseline
 from autocode.cli import app
 from autocode.errors import InputError
 from autocode.evaluate import Method
-from autocode.project_agreement import (
+from autocode.project.agreement import (
     UnitPredictions,
     agreement_document,
     character_table,
@@ -28,7 +28,7 @@ from autocode.project_agreement import (
     model_spans,
     render_markdown,
 )
-from autocode.project_training import (
+from autocode.project.training import (
     CodingSelection,
     code_targets,
     collect_examples,

@@ -16,11 +16,11 @@ from autocode.classify import ThemeClassifier
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder
 from autocode.errors import InputError
-from autocode.evidence import EvidenceIndex
 from autocode.io import read_many
 from autocode.report.html_assets import highlight, theme_colours
 from autocode.suggest import Suggestions, suggest_codes, theme_codes
-from autocode.suggest_output import suggestions_report
+from autocode.suggest.evidence import EvidenceIndex
+from autocode.suggest.output import suggestions_report
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "transcripts"

@@ -16,8 +16,6 @@ import pytest
 from PIL import Image
 
 from autocode.errors import AutocodeError
-from autocode.new_interview import check_new_interview, saturation_verdict, within_code_threshold
-from autocode.richness import chao2, chao2_from_frequencies
 from autocode.saturation import (
     InterviewCodes,
     SaturationInputError,
@@ -29,7 +27,13 @@ from autocode.saturation import (
     new_codes_per_position,
     random_orders,
 )
-from autocode.saturation_plot import plot_saturation
+from autocode.saturation.new_interview import (
+    check_new_interview,
+    saturation_verdict,
+    within_code_threshold,
+)
+from autocode.saturation.plot import plot_saturation
+from autocode.saturation.richness import chao2, chao2_from_frequencies
 
 # Eight interviews, seven codes, one empty interview (I6).
 SMALL = {

@@ -393,7 +393,7 @@ def test_npz_is_plain_arrays(clusters_run: Path) -> None:
 
 
 def test_sources_build_interview_codes_from_units_and_mixed_csv(tmp_path: Path) -> None:
-    from autocode.saturation_sources import (
+    from autocode.saturation.sources import (
         codes_from_csv,
         codes_from_unit_labels,
         codes_from_unit_themes,

@@ -17,14 +17,14 @@ from autocode.cli import app
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache
 from autocode.errors import InputError
-from autocode.evidence import EvidenceIndex
 from autocode.files import write_files_together
 from autocode.io import read_many
 from autocode.methods import train_classifier
 from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.segment import SegmentConfig
 from autocode.suggest import SuggestConfig, Suggestions, suggest, suggest_codes
-from autocode.suggest_output import write_suggestions
+from autocode.suggest.evidence import EvidenceIndex
+from autocode.suggest.output import write_suggestions
 from autocode.types import Code, Transcript, Turn, Unit
 
 REPO = Path(__file__).resolve().parents[1]

@@ -71,7 +71,7 @@ def evaluate(
             min_overlap,
             whole_transcripts,
         )
-        from autocode.project_agreement import render_markdown
+        from autocode.project.agreement import render_markdown
 
         document = _evaluate_project(
             selection, model, cross_validate, folds, baselines, resamples, seed, status
@@ -122,13 +122,13 @@ def _evaluate_project(
 ) -> dict[str, Any]:
     from autocode.classify import ThemeClassifier
     from autocode.embed import Embedder
-    from autocode.project_agreement import (
+    from autocode.project.agreement import (
         agreement_document,
         cross_validate_examples,
         predict_units,
         project_methods,
     )
-    from autocode.project_training import fold_groups
+    from autocode.project.training import fold_groups
 
     if (model is None) == (not cross_validate):
         raise InputError(selection.project, "give either --model MODEL or --cross-validate")

@@ -77,7 +77,7 @@ def import_file(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
 ) -> None:
     """Import transcripts, a codebook and human codings into a project, in one transaction."""
-    from autocode.project_exchange import import_into_project
+    from autocode.project.exchange import import_into_project
 
     out = _Output(quiet)
     suffix = file.suffix.lower()
@@ -96,7 +96,7 @@ def import_file(
             )
         merge = False
     elif suffix == ".csv":
-        from autocode.coded_csv import read_coded_csv
+        from autocode.project.coded_csv import read_coded_csv
 
         coded = read_coded_csv(
             file,
@@ -147,7 +147,7 @@ def _import_codebook(
     out: _Output,
 ) -> None:
     from autocode.io.refi import RefiProject, import_qdc
-    from autocode.project_exchange import import_into_project
+    from autocode.project.exchange import import_into_project
 
     with _option_hints():
         codebook = import_qdc(file, strict=not lenient)
@@ -182,7 +182,7 @@ def export_file(
 ) -> None:
     """Write the project (or its codebook) as a REFI-QDA file for NVivo, ATLAS.ti, MAXQDA, ..."""
     from autocode.io.refi import export_qdc, export_qdpx
-    from autocode.project_exchange import choose_codebook, project_as_refi
+    from autocode.project.exchange import choose_codebook, project_as_refi
     from autocode.store import Project
 
     suffix = out_file.suffix.lower()

@@ -16,7 +16,7 @@ from autocode.errors import InputError
 
 if TYPE_CHECKING:
     from autocode.embed import Embedder
-    from autocode.project_training import CodingSelection, UnitExamples
+    from autocode.project.training import CodingSelection, UnitExamples
     from autocode.store import Project
 
 CODER = typer.Option(
@@ -96,8 +96,8 @@ class ProjectSelection:
             yield store, Embedder(cache=store)
 
     def selection(self, store: Project) -> CodingSelection:
-        from autocode.project_exchange import choose_codebook
-        from autocode.project_training import CodingSelection
+        from autocode.project.exchange import choose_codebook
+        from autocode.project.training import CodingSelection
 
         codebook = choose_codebook(store, self.codebook)
         coder, prefix = self.coder, self.coder_prefix
@@ -130,7 +130,7 @@ class ProjectSelection:
         fewer than --min-examples positive units are skipped with a message.
         """
         from autocode.batch import DEFAULT_SEGMENT_CONFIG
-        from autocode.project_training import (
+        from autocode.project.training import (
             coded_transcripts,
             collect_examples,
             ensure_units,

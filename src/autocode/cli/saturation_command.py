@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 
 from autocode.cli.app import app, user_errors
-from autocode.interview_codes import SaturationInputError
+from autocode.saturation.codes import SaturationInputError
 
 CODE_SOURCES = ("clusters", "themes")
 
@@ -103,7 +103,7 @@ def saturation(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
     """Code saturation (Guest, Namey & Chen 2020) with its curve, band over orders and Chao2."""
-    from autocode.guest import check_guest_parameters
+    from autocode.saturation.guest import check_guest_parameters
 
     status = Console(stderr=True, quiet=quiet)
     paths = list(paths or [])
@@ -137,7 +137,7 @@ def saturation(
             raise SaturationInputError("give transcripts or --coded FILE, not both")
         if report:
             raise SaturationInputError("--report needs transcripts: it shows their coded units")
-        from autocode.saturation_sources import codes_from_csv, parse_where
+        from autocode.saturation.sources import codes_from_csv, parse_where
 
         data = codes_from_csv(
             coded,
@@ -167,7 +167,7 @@ def saturation(
         data, inputs, extra_files, report_parts = _codes_of_transcripts(
             paths, codes, model, embed_model, cache, no_cache, settings, order, status
         )
-    from autocode.saturation_outputs import result_files, write_files
+    from autocode.saturation.outputs import result_files, write_files
 
     with status.status(f"assessing saturation over {data.n_interviews} interviews"):
         summary, files = result_files(
@@ -179,7 +179,7 @@ def saturation(
 
 
 def _read_order(order_file: Path | None) -> list[str] | None:
-    from autocode.saturation_sources import read_order_file
+    from autocode.saturation.sources import read_order_file
 
     return read_order_file(order_file) if order_file is not None else None
 
@@ -204,9 +204,9 @@ def _codes_of_transcripts(
 ) -> tuple[Any, dict[str, Any], dict[str, bytes], dict[str, Any]]:
     """InterviewCodes of the transcripts, what the JSON says about them, baseline files, and
     what the HTML report of the coded transcripts shows (`render_report` arguments)."""
-    from autocode.guest import check_guest_parameters
-    from autocode.saturation_outputs import cluster_report_parts, theme_report_parts
-    from autocode.saturation_pipeline import (
+    from autocode.saturation.guest import check_guest_parameters
+    from autocode.saturation.outputs import cluster_report_parts, theme_report_parts
+    from autocode.saturation.pipeline import (
         cluster_interview_codes,
         embed_interviews,
         read_interviews,
@@ -252,8 +252,8 @@ def _codes_of_transcripts(
     from dataclasses import asdict
 
     from autocode.cluster import ClusterConfig
-    from autocode.saturation_baseline import CODES_FILE, VECTORS_FILE, baseline_files, npz_bytes
-    from autocode.saturation_outputs import json_bytes
+    from autocode.saturation.baseline import CODES_FILE, VECTORS_FILE, baseline_files, npz_bytes
+    from autocode.saturation.outputs import json_bytes
 
     config = ClusterConfig(min_cluster_size=settings["min_cluster_size"])
     with status.status(f"clustering {len(embedded.all_units)} units"):
@@ -278,8 +278,8 @@ def _new_interview(
     status: Console,
 ) -> None:
     from autocode.io import read
-    from autocode.saturation_baseline import check_against_baseline, load_baseline
-    from autocode.saturation_outputs import json_bytes, write_files
+    from autocode.saturation.baseline import check_against_baseline, load_baseline
+    from autocode.saturation.outputs import json_bytes, write_files
 
     if not 0 < quantile <= 1:
         raise SaturationInputError(f"--quantile must be in (0, 1], got {quantile}")

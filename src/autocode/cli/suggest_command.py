@@ -98,7 +98,7 @@ def suggest(
     from autocode.segment import SegmentConfig
     from autocode.suggest import NothingToCode, SuggestConfig
     from autocode.suggest import suggest as run_suggest
-    from autocode.suggest_output import REPORT_FILE, write_suggestions
+    from autocode.suggest.output import REPORT_FILE, write_suggestions
 
     command = _command(
         paths,

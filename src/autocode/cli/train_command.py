@@ -75,7 +75,7 @@ def train(
 
 def _train_on_project(selection: options.ProjectSelection, out: Path, status: Console) -> None:
     from autocode.methods import SHIPPED
-    from autocode.project_training import card_sections, fit_classifier
+    from autocode.project.training import card_sections, fit_classifier
 
     with selection.open() as (store, embedder):
         examples = selection.examples(store, embedder, status)

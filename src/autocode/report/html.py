@@ -18,8 +18,8 @@ from html import escape
 from typing import Any
 
 from autocode.cluster import NO_THEME, CandidateCode
-from autocode.evidence import Excerpt
 from autocode.report.html_assets import SCRIPT, STYLE, rgb, theme_colours, theme_css
+from autocode.suggest.evidence import Excerpt
 from autocode.types import Code, Transcript, Turn, Unit
 
 OUTLIER_TEXT_CHARS = 240

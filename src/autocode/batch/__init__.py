@@ -7,13 +7,13 @@ What a run does:
    `result.errors` (with `strict=True` the first one is raised before anything is written).
 2. Opens (or creates) the project with its writer lock, adds the model's codebook and records
    the run (command, configuration, package versions, model).
-3. Skips transcripts already coded under the model's fingerprint (see autocode.batch_model)
+3. Skips transcripts already coded under the model's fingerprint (see autocode.batch.model)
    with the same text; a changed file is coded again.
 4. Streams the rest: transcripts are segmented one at a time and gathered until a batch holds
    `batch_units` units; the batch's unit texts are embedded in one call (through the project's
    embedding cache), classified, and each transcript is committed with its units and codings in
    one transaction. Only one batch of vectors is ever in memory.
-5. Writes the exports (autocode.batch_export) and marks the run done.
+5. Writes the exports (autocode.batch.export) and marks the run done.
 
 A run killed at any point (kill -9 included) leaves whole transcripts only; the next run marks it
 interrupted, skips what was committed and codes the rest, ending with the codings an
@@ -38,8 +38,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autocode.batch_export import ReportInputs, export_coded_units
-from autocode.batch_model import BatchModel, load_batch_model
+from autocode.batch.export import ReportInputs, export_coded_units
+from autocode.batch.model import BatchModel, load_batch_model
 from autocode.embed import Embedder
 from autocode.errors import InputError
 from autocode.io import read_many

@@ -19,16 +19,16 @@ from autocode import __version__
 from autocode.classify import ThemeClassifier
 from autocode.cluster import CodeSet
 from autocode.files import write_files_together
-from autocode.interview_codes import InterviewCodes
 from autocode.report.html import UnitView, render_report
-from autocode.report.saturation_section import (
+from autocode.report.saturation import (
     saturation_page,
     saturation_report_section,
     saturation_summary,
 )
 from autocode.saturation import assess_saturation
-from autocode.saturation_pipeline import EmbeddedInterviews
-from autocode.saturation_plot import plot_saturation
+from autocode.saturation.codes import InterviewCodes
+from autocode.saturation.pipeline import EmbeddedInterviews
+from autocode.saturation.plot import plot_saturation
 from autocode.types import Code
 from autocode.versions import package_versions
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from autocode.batch_model import BatchModel
+from autocode.batch.model import BatchModel
 from autocode.embed import Embedder
 from autocode.files import publish, temporary_beside
 from autocode.store import Project

@@ -27,7 +27,7 @@ import pandas as pd
 
 from autocode.corpus import read_csv_strict
 from autocode.errors import InputError
-from autocode.interview_codes import InterviewCodes, SaturationInputError
+from autocode.saturation.codes import InterviewCodes, SaturationInputError
 from autocode.types import Unit
 
 ORDER_BY = ("given", "name", "date")

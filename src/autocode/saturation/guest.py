@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autocode.accumulation import first_positions, new_codes_per_position
-from autocode.interview_codes import Incidence, SaturationInputError
+from autocode.saturation.accumulation import first_positions, new_codes_per_position
+from autocode.saturation.codes import Incidence, SaturationInputError
 
 RUN_STEPS = ("sliding", "consecutive")
 NOT_REACHED = "not reached"

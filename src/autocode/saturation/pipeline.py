@@ -21,9 +21,9 @@ from autocode.classify import ThemeClassifier
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
 from autocode.embed import Embedder
 from autocode.errors import InputError
-from autocode.interview_codes import InterviewCodes, SaturationInputError
 from autocode.io import read_many
-from autocode.saturation_sources import (
+from autocode.saturation.codes import InterviewCodes, SaturationInputError
+from autocode.saturation.sources import (
     codes_from_unit_labels,
     codes_from_unit_themes,
     natural_key,

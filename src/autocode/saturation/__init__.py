@@ -2,11 +2,12 @@
 
 `assess_saturation(InterviewCodes)` returns a `SaturationResult`: the per-interview table and
 accumulation curve in the given order, the median and 5-95% band of the curve over random
-orderings (`autocode.accumulation`), Guest, Namey & Chen's (2020) runs and saturation point
-"N+r" with its distribution over the same orderings (`autocode.guest`, where the definitions
-are), and the Chao2 estimate of the total number of codes (`autocode.richness`).
-`SaturationResult.to_dict()` is plain JSON. The plot is `autocode.saturation_plot`; checking one
-new interview against a clustered baseline is `autocode.new_interview`.
+orderings (`.accumulation`), Guest, Namey & Chen's (2020) runs and saturation point "N+r" with
+its distribution over the same orderings (`.guest`, where the definitions are), and the Chao2
+estimate of the total number of codes (`.richness`). `SaturationResult.to_dict()` is plain JSON.
+The plot is `.plot`; checking one new interview against a clustered baseline is
+`.new_interview`. Where the codes come from (clusters, classifier themes, human coding) is
+`.sources` and `.pipeline`; what `autocode saturation` writes is `.outputs` and `.baseline`.
 
 Frequency thresholds (`InterviewCodes.incidence`): a code is present in an interview when it is in
 at least `min_units_per_interview` of its units, and only if its units over the whole study reach
@@ -22,14 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from autocode.accumulation import (
+from autocode.saturation.accumulation import (
     AccumulationBand,
     accumulation_band,
     first_positions,
     new_codes_per_position,
     random_orders,
 )
-from autocode.guest import (
+from autocode.saturation.codes import Incidence, InterviewCodes, SaturationInputError
+from autocode.saturation.guest import (
     RUN_STEPS,
     GuestAssessment,
     GuestRun,
@@ -39,8 +41,7 @@ from autocode.guest import (
     check_guest_parameters,
     guest_saturation,
 )
-from autocode.interview_codes import Incidence, InterviewCodes, SaturationInputError
-from autocode.richness import Chao2Estimate, chao2
+from autocode.saturation.richness import Chao2Estimate, chao2
 
 __all__ = [
     "RUN_STEPS",

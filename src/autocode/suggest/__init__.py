@@ -3,7 +3,7 @@
 `suggest(paths, model_dir)` runs the whole pipeline on files and folders; `suggest_codes` starts
 from Transcripts already read. Both return `Suggestions`: every meaning unit with its theme
 probabilities, the themes suggested by the classifier's thresholds, its candidate code, and the
-nearest hand-coded excerpts of the corpus as evidence. `autocode.suggest_output` turns that into
+nearest hand-coded excerpts of the corpus as evidence. `autocode.suggest.output` turns that into
 units.csv, codes.csv, report.html and run.json. Nothing is written here.
 
 Nothing in the pipeline is random (HDBSCAN, PCA and the embedder are deterministic), so the same
@@ -26,9 +26,9 @@ from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
 from autocode.corpus import Corpus, load_corpus
 from autocode.embed import Embedder, EmbeddingCache, default_cache_path, model_identity
 from autocode.errors import AutocodeError, InputError
-from autocode.evidence import EvidenceIndex, Excerpt
 from autocode.io import read_many
 from autocode.segment import SegmentConfig, segment_many
+from autocode.suggest.evidence import EvidenceIndex, Excerpt
 from autocode.types import Code, Transcript, Unit
 from autocode.versions import package_versions
 

@@ -1,7 +1,7 @@
 """Agreement of a model with the human coding a project holds, at two levels.
 
 - Unit level: each meaning unit is an item, labelled by the human coding through the overlap
-  rule of `autocode.project_training`; per code, kappa, Krippendorff's alpha, F1, precision,
+  rule of `autocode.project.training`; per code, kappa, Krippendorff's alpha, F1, precision,
   recall and percentage agreement, with 95% percentile intervals from a bootstrap that resamples
   whole groups (participants or transcripts; see `fold_groups` for a single transcript), and a
   nan-aware macro average over codes (`autocode.agreement.agreement_report`).
@@ -36,7 +36,7 @@ from autocode.classify import ThemeClassifier
 from autocode.evaluate import Method
 from autocode.evaluate import _clean as json_ready
 from autocode.methods import SHIPPED, ClassifierSettings
-from autocode.project_training import Span, UnitExamples, fold_groups, weak_examples
+from autocode.project.training import Span, UnitExamples, fold_groups, weak_examples
 from autocode.thresholds import fold_indices
 
 if TYPE_CHECKING:

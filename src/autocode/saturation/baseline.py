@@ -9,10 +9,10 @@ A run over transcripts with candidate codes saves, beside its saturation results
   label, keywords, size) and the codes per interview.
 
 `check_against_baseline` then segments and embeds a new interview the same way and asks of its
-units what `autocode.new_interview` defines: how many fall within an existing code, how many are
-far from every code, whether the far ones form new codes (candidate codes among the far units,
-found by `autocode.cluster` with its usual size scaling, here to the number of far units), and
-the new-information ratio they would add (new codes / codes of the baseline).
+units what `autocode.saturation.new_interview` defines: how many fall within an existing code,
+how many are far from every code, whether the far ones form new codes (candidate codes among the
+far units, found by `autocode.cluster` with its usual size scaling, here to the number of far
+units), and the new-information ratio they would add (new codes / codes of the baseline).
 """
 
 from __future__ import annotations
@@ -29,8 +29,12 @@ import numpy as np
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
 from autocode.embed import Embedder
 from autocode.errors import InputError
-from autocode.new_interview import NewInterviewCheck, check_new_interview, saturation_verdict
-from autocode.saturation_pipeline import EmbeddedInterviews, embed_interviews
+from autocode.saturation.new_interview import (
+    NewInterviewCheck,
+    check_new_interview,
+    saturation_verdict,
+)
+from autocode.saturation.pipeline import EmbeddedInterviews, embed_interviews
 from autocode.segment import SegmentConfig
 from autocode.types import Transcript
 
