@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_BATCH_SIZE = 64
+DEFAULT_MEMO_SIZE = 50_000
 
 
 def text_hash(text: str) -> str:
@@ -173,7 +175,9 @@ class Embedder:
     """Turns texts into normalised vectors, embedding each distinct text once per model.
 
     `cache` may be an `EmbeddingCache`, a project store with the same two methods, or None for no
-    persistence (an in-memory memo still avoids embedding one text twice in a process).
+    persistence. An in-memory memo of the `memo_size` most recently used vectors (about 75 MB for
+    a 384-dimensional model at the default) avoids embedding one text twice in a process without
+    growing in a long-lived one.
     """
 
     def __init__(
@@ -183,12 +187,16 @@ class Embedder:
         device: str | None = None,
         cache: VectorCache | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        memo_size: int = DEFAULT_MEMO_SIZE,
     ) -> None:
+        if memo_size < 0:
+            raise ValueError(f"memo_size must be >= 0, got {memo_size}")
         self.model = model
         self.device = device
         self.cache = cache
         self.batch_size = batch_size
-        self._memo: dict[str, np.ndarray] = {}
+        self.memo_size = memo_size
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model_id(self) -> str:
@@ -214,7 +222,9 @@ class Embedder:
             if progress is not None:
                 progress(len(batch))
         if not chunks:
-            dim = model.get_sentence_embedding_dimension() or 0
+            width = getattr(model, "get_embedding_dimension", None)
+            width = width or model.get_sentence_embedding_dimension
+            dim = width() or 0
             return np.zeros((0, dim), dtype=np.float32)
         return np.vstack(chunks)
 
@@ -223,19 +233,29 @@ class Embedder:
     ) -> np.ndarray:
         """Vectors for `texts` (rows in order), computing only those not seen before."""
         keys = [text_hash(text) for text in texts]
-        missing_keys = [key for key in dict.fromkeys(keys) if key not in self._memo]
+        if not keys:
+            return self.encode_uncached([])
+        distinct = list(dict.fromkeys(keys))
+        vectors = {key: self._memo[key] for key in distinct if key in self._memo}
+        missing_keys = [key for key in distinct if key not in vectors]
         if missing_keys and self.cache is not None:
             found, matrix = self.cache.get_embeddings(self.model_id, missing_keys)
-            for key, hit, row in zip(missing_keys, found, matrix, strict=True):
-                if hit:
-                    self._memo[key] = row
-            missing_keys = [key for key in missing_keys if key not in self._memo]
+            vectors.update(
+                (key, row) for key, hit, row in zip(missing_keys, found, matrix, strict=True) if hit
+            )
+            missing_keys = [key for key in missing_keys if key not in vectors]
         if missing_keys:
             text_of = dict(zip(keys, texts, strict=True))
             new = self.encode_uncached([text_of[key] for key in missing_keys], progress)
-            self._memo.update(zip(missing_keys, new, strict=True))
+            vectors.update(zip(missing_keys, new, strict=True))
             if self.cache is not None:
                 self.cache.put_embeddings(self.model_id, missing_keys, new)
-        if not keys:
-            return self.encode_uncached([])
-        return np.vstack([self._memo[key] for key in keys])
+        self._remember(vectors)
+        return np.vstack([vectors[key] for key in keys])
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        for key, row in vectors.items():
+            self._memo[key] = row
+            self._memo.move_to_end(key)
+        while len(self._memo) > self.memo_size:
+            self._memo.popitem(last=False)
