@@ -240,6 +240,31 @@ def test_killed_run_resumes_to_the_codings_of_an_uninterrupted_run(
     pd.testing.assert_frame_equal(ours, theirs, check_exact=False, atol=1e-6, rtol=0)
 
 
+def test_sigterm_marks_the_run_interrupted_and_exits_143_without_a_traceback(
+    inputs: tuple[Path, list[str]], model_dir: Path, tmp_path: Path
+) -> None:
+    folder, ids = inputs
+    project = tmp_path / "study"
+    database = project / "autocode.sqlite"
+    command = autocode("code", folder, "--model", model_dir, "--project", project, "-q")
+    child = subprocess.Popen([*command, "--batch-units", "3"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not 1 <= coded_count(database) <= len(ids) - 4:
+        assert child.poll() is None, "the run ended before it was terminated"
+        assert time.monotonic() < deadline, "the run never got under way"
+        time.sleep(0.01)
+    child.terminate()
+    _, errors = child.communicate(timeout=60)
+    assert child.returncode == 143
+    assert errors.strip().splitlines()[-1] == "terminated"
+    assert "Traceback" not in errors
+    with Project.open(project) as store:
+        assert store.integrity_problems() == []
+        runs = store.runs()
+    assert [(run.status, run.error) for run in runs] == [("interrupted", "terminated (SIGTERM)")]
+    assert runs[0].ended_at is not None
+
+
 def test_rerun_codes_nothing_new_and_a_changed_file_is_coded_again(
     inputs: tuple[Path, list[str]],
     model_dir: Path,

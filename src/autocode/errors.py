@@ -20,3 +20,7 @@ class InputError(AutocodeError):
         self.row = row
         where = f"{self.path}, row {row}" if row is not None else self.path
         super().__init__(f"{where}: {problem}")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a scheduler's time limit), raised like Ctrl-C so that cleanup runs."""

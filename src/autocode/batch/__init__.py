@@ -41,7 +41,7 @@ import numpy as np
 from autocode.batch.export import ReportInputs, export_coded_units
 from autocode.batch.model import BatchModel, load_batch_model
 from autocode.embed import Embedder
-from autocode.errors import InputError
+from autocode.errors import InputError, Terminated
 from autocode.io import read_many
 from autocode.segment import SegmentConfig, segment
 from autocode.store import Project, sha256_text
@@ -166,8 +166,10 @@ def code_transcripts(
             result.exports, result.report_skipped = export_coded_units(
                 project, exported, model, out, coder.new_embedder, batch_units, inputs
             )
-        except KeyboardInterrupt:
-            project.finish_run(run_id, "interrupted", "interrupted by the user")
+        except KeyboardInterrupt as interrupt:
+            terminated = isinstance(interrupt, Terminated)
+            reason = "terminated (SIGTERM)" if terminated else "interrupted by the user"
+            project.finish_run(run_id, "interrupted", reason)
             raise
         except BaseException as error:
             project.finish_run(run_id, "failed", f"{type(error).__name__}: {error}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -12,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from autocode import __version__
-from autocode.errors import AutocodeError
+from autocode.errors import AutocodeError, Terminated
 
 app = typer.Typer(
     add_completion=False,
@@ -26,16 +30,38 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM (a `kill`, a job scheduler's time limit) raises `Terminated`."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn AutocodeError into one line on stderr and its exit code; Ctrl-C into exit 130."""
+    """Turn AutocodeError into one line on stderr and its exit code; Ctrl-C into exit 130 and
+    SIGTERM into exit 143, after the command's own cleanup (a batch run is marked interrupted)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            with sigterm_as_interrupt():
+                return command(*args, **kwargs)
         except AutocodeError as error:
             stderr.print(Text.assemble(("error: ", "bold red"), str(error)), soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
+        except Terminated:
+            stderr.print("terminated")
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             stderr.print("interrupted")
             raise typer.Exit(130) from None
