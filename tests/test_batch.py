@@ -195,6 +195,23 @@ def test_run_codes_good_files_skips_bad_ones_and_exports(
     assert np.allclose(table["share_T1"], table["n_T1"] / table["units"])
 
 
+def start_code_run(
+    folder: Path, model_dir: Path, project: Path, until_coded: tuple[int, int]
+) -> subprocess.Popen[str]:
+    """A real `autocode code` subprocess, returned once its coded count lies in `until_coded`."""
+    command = autocode("code", folder, "--model", model_dir, "--project", project, "-q")
+    child = subprocess.Popen([*command, "--batch-units", "3"], stderr=subprocess.PIPE, text=True)
+    low, high = until_coded
+    deadline = time.monotonic() + 240
+    while not low <= coded_count(project / "autocode.sqlite") <= high:
+        if child.poll() is not None:
+            errors = child.stderr.read() if child.stderr else ""
+            raise AssertionError(f"the run ended before it could be stopped: {errors}")
+        assert time.monotonic() < deadline, "the run never got under way"
+        time.sleep(0.01)
+    return child
+
+
 def test_killed_run_resumes_to_the_codings_of_an_uninterrupted_run(
     inputs: tuple[Path, list[str]],
     model_dir: Path,
@@ -204,15 +221,7 @@ def test_killed_run_resumes_to_the_codings_of_an_uninterrupted_run(
     folder, ids = inputs
     project = tmp_path / "study"
     database = project / "autocode.sqlite"
-    command = autocode("code", folder, "--model", model_dir, "--project", project, "-q")
-    child = subprocess.Popen([*command, "--batch-units", "3"], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while not 2 <= coded_count(database) <= len(ids) - 4:
-        if child.poll() is not None:
-            errors = child.stderr.read() if child.stderr else ""
-            raise AssertionError(f"the run ended before it was killed: {errors}")
-        assert time.monotonic() < deadline, "the run never got under way"
-        time.sleep(0.01)
+    child = start_code_run(folder, model_dir, project, until_coded=(2, len(ids) - 4))
     os.kill(child.pid, signal.SIGKILL)
     assert child.wait(timeout=30) == -signal.SIGKILL
     assert child.stderr is not None
@@ -245,14 +254,7 @@ def test_sigterm_marks_the_run_interrupted_and_exits_143_without_a_traceback(
 ) -> None:
     folder, ids = inputs
     project = tmp_path / "study"
-    database = project / "autocode.sqlite"
-    command = autocode("code", folder, "--model", model_dir, "--project", project, "-q")
-    child = subprocess.Popen([*command, "--batch-units", "3"], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while not 1 <= coded_count(database) <= len(ids) - 4:
-        assert child.poll() is None, "the run ended before it was terminated"
-        assert time.monotonic() < deadline, "the run never got under way"
-        time.sleep(0.01)
+    child = start_code_run(folder, model_dir, project, until_coded=(1, len(ids) - 4))
     child.terminate()
     _, errors = child.communicate(timeout=60)
     assert child.returncode == 143
