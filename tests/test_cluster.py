@@ -118,6 +118,11 @@ def test_tokenizer_drops_fillers_and_keeps_adjacent_phrases() -> None:
     assert "model" in plural  # folded because "model" occurs too
 
 
+def test_tokenizer_drops_anonymisation_placeholders() -> None:
+    [words] = tokenize(["At XXXX we asked [redacted] about xxx churn and the xbox data."])
+    assert terms(words) == ["asked", "churn", "xbox", "data", "xbox data"]
+
+
 def test_a_missing_spacy_pipeline_is_a_clear_input_error() -> None:
     with pytest.raises(InputError, match="cannot load spaCy pipeline"):
         tokenize(["text"], spacy_model="no_such_spacy_pipeline_xyz")

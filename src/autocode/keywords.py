@@ -1,11 +1,12 @@
 """Keywords of groups of texts by class-based TF-IDF (c-TF-IDF, as in BERTopic).
 
 Texts are tokenised with spaCy's blank English tokenizer (no model needed), lowercased, and
-stripped of stop words (spaCy's list), punctuation, numbers and the fillers of spoken interviews
-("uh", "you know", "kind of", ...). Plurals are folded onto a singular form that also occurs in the
-texts ("models" -> "model"). When a trained spaCy pipeline is named, its lemmas are used instead.
-Terms are single words and pairs of words that stand next to each other in the text (nothing
-removed between them), so "scope creep" is a term but "lack communication" is not.
+stripped of stop words (spaCy's list), punctuation, numbers, the fillers of spoken interviews
+("uh", "you know", "kind of", ...) and anonymisation placeholders ("XXXX", "[redacted]"). Plurals
+are folded onto a singular form that also occurs in the texts ("models" -> "model"). When a trained
+spaCy pipeline is named, its lemmas are used instead. Terms are single words and pairs of words
+that stand next to each other in the text (nothing removed between them), so "scope creep" is a
+term but "lack communication" is not.
 
 c-TF-IDF scores a term t for a group c as  tf(t, c) * log(1 + A / f(t))  where tf is the term's
 share of the group's terms, f(t) its count over all groups and A the mean number of terms per
@@ -41,6 +42,7 @@ FILLER_PHRASES = (
     ("i", "guess"),
 )
 WORD = re.compile(r"[a-z][a-z0-9]*")
+PLACEHOLDER = re.compile(r"x{2,}|redacted|anonymi[sz]ed")
 
 
 @lru_cache(maxsize=2)
@@ -94,7 +96,13 @@ def tokenize(texts: Sequence[str], *, spacy_model: str | None = None) -> list[li
         raw: list[str | None] = [token.lower_ for token in tokens]
         kept: list[str | None] = []
         for token, word in zip(tokens, _drop_phrases(raw), strict=True):
-            if word is None or word in stops or not WORD.fullmatch(word) or len(word) < 2:
+            if (
+                word is None
+                or word in stops
+                or len(word) < 2
+                or not WORD.fullmatch(word)
+                or PLACEHOLDER.fullmatch(word)
+            ):
                 kept.append(None)
             else:
                 kept.append(token.lemma_.lower() if spacy_model else word)
