@@ -23,10 +23,11 @@ import torch
 from autocode.agreement import per_label_agreement
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache
-from autocode.evaluate import corpus_facts, cross_validate, summarise
+from autocode.evaluate import Method, corpus_facts, cross_validate, summarise
 from autocode.methods import SHIPPED, ClassifierSettings, baseline_methods, classifier_method
 from autocode.report.evaluation import summary_table
 from autocode.versions import package_versions
+from variants import LexicalEnsemble, SentenceAugmented
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "quality.json"
@@ -67,6 +68,28 @@ def fragment_breakdown(result) -> dict[str, object]:
     return out
 
 
+def unshipped_ideas(corpus, embedder: Embedder) -> list[Method]:
+    """The ideas of benchmarks/variants.py, on the shipped settings without the novelty gate."""
+    settings = replace(SHIPPED, novelty_quantile=None)
+    weak = classifier_method(corpus, embedder, settings).weak
+    return [
+        Method(
+            "ensemble with TF-IDF (equal weights), top-1",
+            "mean of the shipped classifier's probabilities (no novelty gate) and a TF-IDF "
+            "multinomial logistic regression's; top-1 theme",
+            lambda: LexicalEnsemble(settings.build(embedder)),
+            weak=weak,
+        ),
+        Method(
+            "+ sentences of long quotes as weak examples, top-1",
+            "shipped classifier (no novelty gate) with each sentence of a multi-sentence "
+            "training quote as a weak example; top-1 theme",
+            lambda: SentenceAugmented(settings.build(embedder)),
+            weak=weak,
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--resamples", type=int, default=1000)
@@ -78,6 +101,7 @@ def main() -> None:
     cache = EmbeddingCache(ROOT / ".cache" / "benchmark-embeddings.sqlite")
     embedder = Embedder(cache=cache)
     methods = [classifier_method(corpus, embedder, s, name) for name, s in VARIANTS.items()]
+    methods += unshipped_ideas(corpus, embedder)
     methods += baseline_methods(corpus, embedder)
     if args.only:
         methods = [m for m in methods if m.name in args.only]
