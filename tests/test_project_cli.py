@@ -290,6 +290,39 @@ def test_coded_csv_keeps_units_made_before(tmp_path: Path) -> None:
                            ("human:bob", "b"): None}  # fmt: skip
 
 
+def test_coded_xlsx_on_its_second_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["notes"])
+    sheet = workbook.create_sheet("coded")
+    sheet.append(["Respondent", "Why did you leave?", "Code 1", "Code 2"])
+    sheet.append([101, "The rent doubled in a year.", "cost", None])
+    sheet.append([102, "My team moved to Berlin.", "work", "family"])
+    sheet.append([103, None, "cost", None])  # no answer: not a response
+    table = tmp_path / "exit interviews.xlsx"
+    workbook.save(table)
+
+    said = run(
+        "import", table, "--project", tmp_path / "p", "--sheet", "coded",
+        "--id-column", "Respondent", "--codes-column", "Code *", "--coder", "human:kim",
+    )  # fmt: skip
+    assert "2 responses in column 'Why did you leave?', 2 of them with a code" in said
+    with Project.open(tmp_path / "p") as project:
+        transcript = project.get_transcript("exit interviews")
+        assert [u.speaker for u in project.units("exit interviews")] == ["101", "102"]
+        coded = [(transcript.text[c.start : c.end], c.code_id) for c in project.codings()]
+    assert coded == [
+        ("The rent doubled in a year.", "cost"),
+        ("My team moved to Berlin.", "work"),
+        ("My team moved to Berlin.", "family"),
+    ]
+    error = run("import", table, "--project", tmp_path / "q", "--sheet", "codes",
+                "--codes-column", "Code *", code=2)  # fmt: skip
+    assert "has no sheet 'codes' (sheets: Sheet, coded)" in error
+    assert not (tmp_path / "q").exists()
+
+
 def test_two_coders_of_the_exam_survey_share_one_transcript(testdata: Path, tmp_path: Path) -> None:
     folder = testdata / "coded/exam_proctoring_survey/irr_inputs"
     for role in ("primary", "secondary"):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from autocode.cli import reading
 from autocode.cli.app import app, user_errors
 from autocode.errors import InputError
 
@@ -41,7 +42,9 @@ class _Output:
 @app.command("import")
 @user_errors
 def import_file(
-    file: Path = typer.Argument(..., help="A .qdpx/.qde project, a .qdc codebook or a coded .csv."),
+    file: Path = typer.Argument(
+        ..., help="A .qdpx/.qde project, a .qdc codebook or a coded .csv/.xlsx table."
+    ),
     project: Path = typer.Option(..., "--project", help="Project folder (created if missing)."),
     codebook: str | None = typer.Option(
         None, "--codebook", help="Store the codebook under this name (default: the file's)."
@@ -56,24 +59,25 @@ def import_file(
         False, "--lenient", help="Read REFI files that break the schema when they can be read."
     ),
     text_column: str | None = typer.Option(
-        None, "--text-column", help="CSV: the column of texts (default: the longest text)."
+        None, "--text-column", help="Coded table: the column of texts (default: the longest text)."
     ),
     codes_column: list[str] = typer.Option(
-        [], "--codes-column", help="CSV: column(s) of codes; repeat it, or use 'Code *'."
+        [], "--codes-column", help="Coded table: column(s) of codes; repeat it, or use 'Code *'."
     ),
     id_column: str | None = typer.Option(
-        None, "--id-column", help="CSV: the id column (default: one named like ResponseId)."
+        None, "--id-column", help="Coded table: the id column (default: one named like ResponseId)."
     ),
     coder: str | None = typer.Option(
-        None, "--coder", help="CSV: who coded it, human:NAME (default: human:<file name>)."
+        None, "--coder", help="Coded table: who coded it, human:NAME (default: human:<file name>)."
     ),
-    code_separator: str = typer.Option(";", "--code-separator", help="CSV: between codes."),
+    code_separator: str = typer.Option(";", "--code-separator", help="Coded table: between codes."),
     hierarchy_separator: str | None = typer.Option(
-        None, "--hierarchy-separator", help="CSV: between parent and child code, e.g. '->'."
+        None, "--hierarchy-separator", help="Coded table: between parent and child code, e.g. '->'."
     ),
     transcript_id: str | None = typer.Option(
-        None, "--transcript-id", help="CSV: id of the transcript (default: the file name)."
+        None, "--transcript-id", help="Coded table: id of the transcript (default: the file name)."
     ),
+    sheet: str | None = reading.SHEET,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
 ) -> None:
     """Import transcripts, a codebook and human codings into a project, in one transaction."""
@@ -95,7 +99,7 @@ def import_file(
                 file, allow_missing_sources=allow_missing_sources, strict=not lenient
             )
         merge = False
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".xlsx"):
         from autocode.project.coded_csv import read_coded_csv
 
         coded = read_coded_csv(
@@ -108,6 +112,7 @@ def import_file(
             code_separator=code_separator,
             hierarchy_separator=hierarchy_separator,
             transcript_id=transcript_id,
+            **reading.read_options(None, None, sheet),
         )
         refi, units, merge = coded.project, coded.units, True
         out.print(
@@ -115,7 +120,7 @@ def import_file(
             f"{coded.coded_rows} of them with a code"
         )
     else:
-        raise InputError(file, "cannot import this file type; use .qdpx, .qde, .qdc or .csv")
+        raise InputError(file, "cannot import this file type; use .qdpx, .qde, .qdc, .csv or .xlsx")
     counts = import_into_project(
         project,
         refi,

@@ -50,12 +50,19 @@ def read(
     the metadata.
     """
     metadata: dict[str, Any] = {}
-    if path.suffix.lower() == ".xlsx":
-        rows = _xlsx_rows(path, sheet, metadata)
-    else:
-        text, metadata["encoding"] = read_text(path)
-        rows = _csv_rows(text, path, metadata)
+    rows = read_rows(path, sheet, metadata)
     return _responses(path, rows, id_column, text_column, metadata)
+
+
+def read_rows(
+    path: Path, sheet: str | int | None = None, metadata: dict[str, Any] | None = None
+) -> list[list[str]]:
+    """Every row of a .csv or of one .xlsx sheet as strings; how it was read goes to `metadata`."""
+    metadata = {} if metadata is None else metadata
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_rows(path, sheet, metadata)
+    text, metadata["encoding"] = read_text(path)
+    return _csv_rows(text, path, metadata)
 
 
 def _csv_rows(text: str, path: Path, metadata: dict[str, Any]) -> list[list[str]]:
@@ -119,7 +126,7 @@ def _responses(
     header_index = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_index is None:
         raise InputError(path, "has no rows")
-    columns = _column_names(rows[header_index])
+    columns = column_names(rows[header_index])
     body = [(number + 1, row) for number, row in enumerate(rows) if number > header_index]
     id_at = _id_column(path, columns, id_column, metadata)
     if id_at is not None:  # a second header row repeats the id column's name: skip it
@@ -150,7 +157,8 @@ def _responses(
     )
 
 
-def _column_names(header: list[str]) -> list[str]:
+def column_names(header: list[str]) -> list[str]:
+    """Header cells as column names: whitespace collapsed, blanks and repeats made unique."""
     names: list[str] = []
     for position, cell in enumerate(header, start=1):
         name = " ".join(cell.split()) or f"column {position}"

@@ -1,4 +1,5 @@
-"""A coded CSV: one response per row, with the codes a person gave it in one or more columns.
+"""A coded table (.csv or .xlsx): one response per row, with the codes a person gave it in one or
+more columns.
 
     coded = read_coded_csv("bopp_test.csv", text_column="why_art", codes_columns=["human_codes"])
 
@@ -17,22 +18,22 @@ is kept: it is a unit the coder gave no code.
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autocode.errors import InputError
-from autocode.io.decode import read_text
 from autocode.io.refi import RefiProject, user_display_name
+from autocode.io.survey import column_names, read_rows
 from autocode.io.survey import read as read_survey
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
+
+CODED_TABLE_SUFFIXES = (".csv", ".xlsx")
 
 
 @dataclass
 class CodedResponses:
-    """What a coded CSV holds, ready for the project store."""
+    """What a coded table holds, ready for the project store."""
 
     project: RefiProject  # one transcript, the codebook, the codings and their coder
     units: list[Unit]  # one per response
@@ -55,16 +56,18 @@ def read_coded_csv(
     code_separator: str = ";",
     hierarchy_separator: str | None = None,
     transcript_id: str | None = None,
+    sheet: str | int | None = None,
 ) -> CodedResponses:
-    """Read a coded CSV (see the module docstring).
+    """Read a coded .csv or .xlsx table (see the module docstring).
 
     `text_column` and `id_column` default as in `autocode.io.survey.read` (longest text; a
-    column named like "ResponseId", else the row number). `coder` defaults to
-    `human:<file stem>`, `codebook` and `transcript_id` to the file stem.
+    column named like "ResponseId", else the row number); `sheet` picks an .xlsx sheet (name or
+    0-based index, default the first). `coder` defaults to `human:<file stem>`, `codebook` and
+    `transcript_id` to the file stem.
     """
     path = Path(path)
-    if path.suffix.lower() != ".csv":
-        raise InputError(path, "a coded table must be a .csv file")
+    if path.suffix.lower() not in CODED_TABLE_SUFFIXES:
+        raise InputError(path, "a coded table must be a .csv or .xlsx file")
     if not codes_columns:
         raise InputError(path, "name the column(s) that hold the codes (--codes-column)")
     if not code_separator:
@@ -72,10 +75,10 @@ def read_coded_csv(
     coder = coder or f"human:{path.stem}"
     if not coder.startswith(("human:", "model:")) or coder.endswith(":"):
         raise InputError(path, f"coder must be human:NAME or model:NAME, got {coder!r}")
-    transcript = read_survey(path, id_column=id_column, text_column=text_column)
+    transcript = read_survey(path, id_column=id_column, text_column=text_column, sheet=sheet)
     if transcript_id:
         transcript = replace(transcript, id=transcript_id)
-    columns, rows = _table(path, transcript.metadata["delimiter"])
+    columns, rows = _table(path, sheet)
     text_at = columns.index(transcript.metadata["text_column"])
     id_name = transcript.metadata.get("id_column")
     id_at = columns.index(id_name) if id_name else None
@@ -111,21 +114,11 @@ def read_coded_csv(
     return CodedResponses(project, units, len(units), coded_rows)
 
 
-def _table(path: Path, delimiter: str) -> tuple[list[str], list[list[str]]]:
-    """Column names (whitespace collapsed, as the survey reader names them) and body rows."""
-    text, _ = read_text(path)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise InputError(path, f"is not a readable CSV file ({error})") from None
+def _table(path: Path, sheet: str | int | None) -> tuple[list[str], list[list[str]]]:
+    """Column names (as the survey reader names them) and the rows below the header."""
+    rows = read_rows(path, sheet)
     header_at = next(i for i, row in enumerate(rows) if any(cell.strip() for cell in row))
-    columns: list[str] = []
-    for position, cell in enumerate(rows[header_at], start=1):
-        name = " ".join(cell.split()) or f"column {position}"
-        while name in columns:
-            name = f"{name} ({position})"
-        columns.append(name)
-    return columns, rows[header_at + 1 :]
+    return column_names(rows[header_at]), rows[header_at + 1 :]
 
 
 def _code_columns(path: Path, columns: list[str], wanted: list[str], taken: set[int]) -> list[int]:
