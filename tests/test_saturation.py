@@ -29,6 +29,7 @@ from autocode.saturation import (
 )
 from autocode.saturation.new_interview import (
     check_new_interview,
+    held_out_shares,
     saturation_verdict,
     within_code_threshold,
 )
@@ -497,6 +498,25 @@ def test_verdict_paragraph_has_the_numbers() -> None:
     assert "saturation is not supported" in strict
     unassessed = saturation_verdict(check)
     assert "not assessed" in unassessed and "ratio" in unassessed
+
+
+def test_held_out_shares_flag_the_interview_only_it_talks_about() -> None:
+    rng = np.random.default_rng(3)
+    # interviews 0 and 1 both talk about codes 0 and 1; interview 2 alone about code 2
+    blocks = [(d, code, i) for i in (0, 1) for code, d in enumerate(([1, 0], [0, 1]))]
+    blocks.append(([-1, 0], 2, 2))
+    vectors = np.vstack([_cluster(rng, d, 10, 0.01) for d, _, _ in blocks])
+    labels = np.repeat([code for _, code, _ in blocks], 10)
+    interview = np.repeat([i for _, _, i in blocks], 10)
+    shares = held_out_shares(vectors, labels, interview)
+    assert len(shares) == 3
+    assert min(shares[:2]) >= 0.8 and shares[2] == 0.0
+    check = check_new_interview(vectors, labels, _cluster(rng, [1, 0], 4, 0.001))
+    text = saturation_verdict(check, reference_shares=shares)
+    assert "each of the 3 baseline interviews checked the same way" in text
+    assert f"range 0% to {max(shares):.0%}" in text
+    with pytest.raises(ValueError, match="differ in length"):
+        held_out_shares(vectors, labels, interview[:-1])
 
 
 def test_new_interview_check_rejects_bad_arrays() -> None:

@@ -32,6 +32,7 @@ from autocode.errors import InputError
 from autocode.saturation.new_interview import (
     NewInterviewCheck,
     check_new_interview,
+    held_out_shares,
     saturation_verdict,
 )
 from autocode.saturation.pipeline import EmbeddedInterviews, embed_interviews
@@ -50,6 +51,7 @@ class Baseline:
 
     vectors: np.ndarray
     labels: np.ndarray
+    interview_of_unit: np.ndarray
     model_id: str
     embed_model: str | None
     segment_config: SegmentConfig
@@ -130,11 +132,12 @@ def load_baseline(directory: str | Path) -> Baseline:
     try:
         with np.load(vectors_path, allow_pickle=False) as arrays:
             vectors, labels = arrays["vectors"], arrays["labels"]
+            interview_of_unit = arrays["interview"]
     except (OSError, ValueError, KeyError) as error:
         raise InputError(vectors_path, f"cannot read the baseline arrays: {error}") from None
     codes = document["codes"]
-    if vectors.ndim != 2 or labels.shape != (len(vectors),):
-        raise InputError(vectors_path, "vectors and labels do not line up")
+    if vectors.ndim != 2 or not labels.shape == interview_of_unit.shape == (len(vectors),):
+        raise InputError(vectors_path, "vectors, labels and interviews do not line up")
     if labels.size and (labels.min() < -1 or labels.max() >= len(codes)):
         raise InputError(vectors_path, f"labels must lie in -1..{len(codes) - 1}")
     if not codes:
@@ -142,6 +145,7 @@ def load_baseline(directory: str | Path) -> Baseline:
     return Baseline(
         vectors=vectors,
         labels=labels.astype(int),
+        interview_of_unit=interview_of_unit.astype(int),
         model_id=document["embedder"]["id"],
         embed_model=document["embedder"]["name"],
         segment_config=SegmentConfig(**document["segment_config"]),
@@ -159,6 +163,7 @@ class NewInterviewReport:
     new_codes: list[dict[str, Any]]
     threshold: float
     verdict: str
+    baseline_shares_within: list[float]  # each baseline interview against the others
 
     @property
     def new_information_ratio(self) -> float:
@@ -174,6 +179,7 @@ class NewInterviewReport:
             "within_existing_codes": self.check.n_within,
             "far_from_every_code": self.check.n_far,
             "share_within": self.check.share_within,
+            "baseline_share_within_held_out": self.baseline_shares_within,
             "distance_threshold": self.check.distance_threshold,
             "quantile": self.check.quantile,
             "new_codes": self.new_codes,
@@ -219,10 +225,16 @@ def check_against_baseline(
             }
             for k, code in enumerate(found.codes)
         ]
+    reference = held_out_shares(
+        baseline.vectors, baseline.labels, baseline.interview_of_unit, quantile=quantile
+    )
     verdict = saturation_verdict(
         check,
         baseline_interviews=len(baseline.interview_ids),
         n_new_codes=len(new_codes),
         threshold=threshold,
+        reference_shares=reference,
     )
-    return NewInterviewReport(check, len(baseline.interview_ids), new_codes, threshold, verdict)
+    return NewInterviewReport(
+        check, len(baseline.interview_ids), new_codes, threshold, verdict, reference
+    )

@@ -15,10 +15,16 @@ L2-normalised member vectors, normalised again; cosine distance = 1 - cosine sim
 Whether the far units form a new code is for the caller to decide (HDBSCAN on them); pass the
 number of new clusters to `saturation_verdict`, which then reports Guest et al.'s (2020)
 new-information ratio: new codes / codes in the baseline.
+
+What share "within" is typical? `held_out_shares` checks each baseline interview the same way
+against the others (centroids and threshold from the other interviews' units; the codes are not
+re-clustered without it, so the reference leans high), and the verdict quotes their median and
+range beside the new interview's share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,17 +126,45 @@ def check_new_interview(
     )
 
 
+def held_out_shares(
+    embeddings: ArrayLike,
+    labels: ArrayLike,
+    interview_of_unit: ArrayLike,
+    *,
+    quantile: float = 0.95,
+) -> list[float]:
+    """Share of each baseline interview's units within the codes of the other interviews.
+
+    Interviews with no units, or whose removal leaves no code, are skipped.
+    """
+    vectors = np.asarray(embeddings)
+    labels = np.asarray(labels)
+    interview = np.asarray(interview_of_unit)
+    if not len(vectors) == len(labels) == len(interview):
+        raise ValueError("embeddings, labels and interviews of the baseline differ in length")
+    shares = []
+    for position in np.unique(interview):
+        mine = interview == position
+        if not np.any(labels[~mine] != OUTLIER):
+            continue
+        check = check_new_interview(vectors[~mine], labels[~mine], vectors[mine], quantile=quantile)
+        shares.append(check.share_within)
+    return shares
+
+
 def saturation_verdict(
     check: NewInterviewCheck,
     *,
     baseline_interviews: int | None = None,
     n_new_codes: int | None = None,
     threshold: float = 0.05,
+    reference_shares: Sequence[float] = (),
 ) -> str:
     """One paragraph for a methods section, with the numbers of `check`.
 
     `n_new_codes`: how many new codes the far units formed (e.g. HDBSCAN clusters among them);
     without it the verdict reports the far units but no new-information ratio.
+    `reference_shares`: `held_out_shares` of the baseline, quoted for comparison.
     """
     baseline = (
         f"the {baseline_interviews}-interview baseline"
@@ -147,6 +181,13 @@ def saturation_verdict(
         f"the {check.quantile:.0%} quantile of the baseline's own within-code distances) and "
         f"{check.n_far} ({check.n_far / n:.0%}) lay further from every existing code."
     )
+    if reference_shares:
+        low, middle, high = np.percentile(reference_shares, [0, 50, 100])
+        text += (
+            f" For comparison, each of the {len(reference_shares)} baseline interviews checked the"
+            f" same way against the others had a median of {middle:.0%} of its units within"
+            f" existing codes (range {low:.0%} to {high:.0%})."
+        )
     if n_new_codes is None:
         return text + (
             " Whether those units form new codes was not assessed, so no new-information ratio"
