@@ -51,7 +51,7 @@ def read(
     """
     metadata: dict[str, Any] = {}
     rows = read_rows(path, sheet, metadata)
-    return _responses(path, rows, id_column, text_column, metadata)
+    return responses_transcript(path, rows, metadata, id_column=id_column, text_column=text_column)
 
 
 def read_rows(
@@ -116,13 +116,15 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _responses(
+def responses_transcript(
     path: Path,
     rows: list[list[str]],
-    id_column: str | None,
-    text_column: str | None,
     metadata: dict[str, Any],
+    *,
+    id_column: str | None = None,
+    text_column: str | None = None,
 ) -> Transcript:
+    """The transcript of `rows` from `read_rows` (see `read`); `metadata` is what it recorded."""
     header_index = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_index is None:
         raise InputError(path, "has no rows")

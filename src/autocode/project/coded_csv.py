@@ -21,11 +21,11 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from autocode.errors import InputError
 from autocode.io.refi import RefiProject, user_display_name
-from autocode.io.survey import column_names, read_rows
-from autocode.io.survey import read as read_survey
+from autocode.io.survey import column_names, read_rows, responses_transcript
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
 
 CODED_TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -75,10 +75,14 @@ def read_coded_csv(
     coder = coder or f"human:{path.stem}"
     if not coder.startswith(("human:", "model:")) or coder.endswith(":"):
         raise InputError(path, f"coder must be human:NAME or model:NAME, got {coder!r}")
-    transcript = read_survey(path, id_column=id_column, text_column=text_column, sheet=sheet)
+    metadata: dict[str, Any] = {}
+    table = read_rows(path, sheet, metadata)
+    transcript = responses_transcript(
+        path, table, metadata, id_column=id_column, text_column=text_column
+    )
     if transcript_id:
         transcript = replace(transcript, id=transcript_id)
-    columns, rows = _table(path, sheet)
+    columns, rows = _header_and_body(table)
     text_at = columns.index(transcript.metadata["text_column"])
     id_name = transcript.metadata.get("id_column")
     id_at = columns.index(id_name) if id_name else None
@@ -114,11 +118,10 @@ def read_coded_csv(
     return CodedResponses(project, units, len(units), coded_rows)
 
 
-def _table(path: Path, sheet: str | int | None) -> tuple[list[str], list[list[str]]]:
+def _header_and_body(table: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """Column names (as the survey reader names them) and the rows below the header."""
-    rows = read_rows(path, sheet)
-    header_at = next(i for i, row in enumerate(rows) if any(cell.strip() for cell in row))
-    return column_names(rows[header_at]), rows[header_at + 1 :]
+    header_at = next(i for i, row in enumerate(table) if any(cell.strip() for cell in row))
+    return column_names(table[header_at]), table[header_at + 1 :]
 
 
 def _code_columns(path: Path, columns: list[str], wanted: list[str], taken: set[int]) -> list[int]:

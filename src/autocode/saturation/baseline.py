@@ -163,7 +163,7 @@ class NewInterviewReport:
     new_codes: list[dict[str, Any]]
     threshold: float
     verdict: str
-    baseline_shares_within: list[float]  # each baseline interview against the others
+    baseline_shares_within: dict[str, float]  # each baseline interview against the others
 
     @property
     def new_information_ratio(self) -> float:
@@ -225,15 +225,16 @@ def check_against_baseline(
             }
             for k, code in enumerate(found.codes)
         ]
-    reference = held_out_shares(
+    shares = held_out_shares(
         baseline.vectors, baseline.labels, baseline.interview_of_unit, quantile=quantile
     )
+    reference = {baseline.interview_ids[position]: share for position, share in shares.items()}
     verdict = saturation_verdict(
         check,
         baseline_interviews=len(baseline.interview_ids),
         n_new_codes=len(new_codes),
         threshold=threshold,
-        reference_shares=reference,
+        reference_shares=list(reference.values()),
     )
     return NewInterviewReport(
         check, len(baseline.interview_ids), new_codes, threshold, verdict, reference

@@ -132,8 +132,9 @@ def held_out_shares(
     interview_of_unit: ArrayLike,
     *,
     quantile: float = 0.95,
-) -> list[float]:
-    """Share of each baseline interview's units within the codes of the other interviews.
+) -> dict[int, float]:
+    """Share of each baseline interview's units within the codes of the other interviews, keyed
+    by the interview's value in `interview_of_unit`.
 
     Interviews with no units, or whose removal leaves no code, are skipped.
     """
@@ -142,13 +143,13 @@ def held_out_shares(
     interview = np.asarray(interview_of_unit)
     if not len(vectors) == len(labels) == len(interview):
         raise ValueError("embeddings, labels and interviews of the baseline differ in length")
-    shares = []
-    for position in np.unique(interview):
+    shares = {}
+    for position in np.unique(interview).tolist():
         mine = interview == position
         if not np.any(labels[~mine] != OUTLIER):
             continue
         check = check_new_interview(vectors[~mine], labels[~mine], vectors[mine], quantile=quantile)
-        shares.append(check.share_within)
+        shares[position] = check.share_within
     return shares
 
 
