@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev demo test lint benchmarks clean
+.PHONY: install install-dev demo test lint benchmarks benchmark-finetune clean
 
 $(RUNTIME_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ benchmarks: $(DEV_STAMP)
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/pip install -e ".[bench]"
 	$(BIN)/python benchmarks/pipeline.py
+
+# About 20 minutes on 2 cores: contrastive fine-tuning of the embedder in every fold.
+benchmark-finetune: $(DEV_STAMP)
+	$(BIN)/python benchmarks/finetune.py
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info src/*.egg-info
