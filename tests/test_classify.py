@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autocode.classify import CARD_FILE, WEIGHTS_FILE, ThemeClassifier, WeakExamples
+from autocode.classifier_files import CARD_FILE, WEIGHTS_FILE
+from autocode.classify import ThemeClassifier, WeakExamples
 from autocode.errors import InputError
 from autocode.thresholds import choose_thresholds, fold_indices
 
@@ -76,6 +77,20 @@ def test_save_and_load_round_trip_without_pickle(fitted: ThemeClassifier, tmp_pa
         loaded.predict_proba(texts), fitted.predict_proba(texts), atol=1e-6, rtol=0
     )
     assert np.array_equal(loaded.thresholds_, fitted.thresholds_)
+
+
+def test_a_failed_save_leaves_the_saved_model_whole(
+    fitted: ThemeClassifier, tmp_path: Path
+) -> None:
+    folder = fitted.save(tmp_path / "model")
+    before = {name: (folder / name).read_bytes() for name in (CARD_FILE, WEIGHTS_FILE)}
+    other = ThemeClassifier(c=0.1).fit(TEXTS, LABELS)
+    with pytest.raises(TypeError):  # the card cannot be written: nothing may be
+        other.save(folder, note=object())
+    assert {p.name for p in folder.iterdir()} == set(before)
+    assert {name: (folder / name).read_bytes() for name in before} == before
+    with pytest.raises(InputError, match="is a file"):
+        fitted.save(folder / CARD_FILE)
 
 
 def test_fit_is_deterministic(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Texts are embedded with a frozen sentence-transformers model; one logistic regre
 reads the vectors. Decision thresholds are chosen per theme from out-of-fold probabilities inside
 the training data (grouped by participant when groups are given), never on evaluation data.
 
-Artifacts are a JSON model card plus safetensors weights: nothing is unpickled on load.
+Artifacts are a JSON model card plus safetensors weights (`autocode.classifier_files`): nothing is
+unpickled on load.
 """
 
 from __future__ import annotations
@@ -19,17 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autocode import __version__
+from autocode.classifier_files import load_classifier, model_card, save_classifier
 from autocode.embed import Embedder
-from autocode.errors import InputError
 from autocode.heads import HEADS, fit_head, head_proba
 from autocode.novelty import in_domain, novelty_threshold, theme_centroids
 from autocode.thresholds import choose_thresholds, decide, macro_kappa, out_of_fold_probabilities
-
-FORMAT = "autocode-theme-classifier"
-FORMAT_VERSION = 1
-CARD_FILE = "model.json"
-WEIGHTS_FILE = "weights.safetensors"
 
 LabelsLike = pd.DataFrame | Sequence[Sequence[str]]
 Group = str | frozenset[str]
@@ -317,131 +312,20 @@ class ThemeClassifier:
         if not hasattr(self, "coef_"):
             raise RuntimeError("ThemeClassifier is not fitted yet: call fit() or load()")
 
-    # -- persistence -------------------------------------------------------------------------
+    # -- persistence (autocode.classifier_files) ----------------------------------------------
     def card(self, metrics: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
         """The model card: what the model is, what it was trained on, how well it did."""
-        from autocode.versions import package_versions
-
         self._check_fitted()
-        embedder = Embedder(self.embedder)
-        return {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "autocode_version": __version__,
-            "theme_ids": self.theme_ids_,
-            "embedder": {"name": self.embedder or "all-MiniLM-L6-v2", "id": embedder.model_id},
-            "head": {
-                "type": self.head,
-                "c": self.c,
-                "weak_weight": self.weak_weight,
-                "chosen_c": self.c_,
-                "chosen_weak_weight": self.weak_weight_,
-                "selection": self.selection_.get("candidates", []),
-            },
-            "decision": {
-                "threshold": self.threshold,
-                "thresholds": dict(zip(self.theme_ids_, map(float, self.thresholds_), strict=True)),
-                "min_themes": self.min_themes,
-                "novelty_quantile": self.novelty_quantile,
-                "novelty_tau": self.novelty_tau_,
-                "inner_folds": self.inner_folds,
-            },
-            "training": self.training_,
-            "metrics": metrics or getattr(self, "metrics_", {}),
-            "versions": package_versions(),
-            **extra,
-        }
+        return model_card(self, metrics, **extra)
 
     def save(
         self, directory: str | Path, metrics: dict[str, Any] | None = None, **extra: Any
     ) -> Path:
         """Write model.json and weights.safetensors into `directory` (created if needed)."""
-        from safetensors.numpy import save_file
-
-        card = self.card(metrics, **extra)
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file(
-            {
-                "coef": self.coef_.astype(np.float32),
-                "intercept": self.intercept_.astype(np.float32),
-                "centroids": self.centroids_.astype(np.float32),
-            },
-            str(folder / WEIGHTS_FILE),
-            # One key only: safetensors writes metadata from a hash map, in no fixed order.
-            metadata={"format": f"{FORMAT}/{FORMAT_VERSION}"},
-        )
-        (folder / CARD_FILE).write_text(
-            json.dumps(card, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
-        )
-        return folder
+        self._check_fitted()
+        return save_classifier(self, directory, metrics, **extra)
 
     @classmethod
     def load(cls, directory: str | Path, *, device: str | None = None) -> ThemeClassifier:
         """Load a saved classifier; checks the format and that the embedder is the same model."""
-        from safetensors import SafetensorError
-        from safetensors.numpy import load_file
-
-        folder = Path(directory)
-        card_path, weights_path = folder / CARD_FILE, folder / WEIGHTS_FILE
-        if not card_path.is_file() or not weights_path.is_file():
-            raise InputError(
-                folder, f"not a saved ThemeClassifier (needs {CARD_FILE} and {WEIGHTS_FILE})"
-            )
-        try:
-            card = json.loads(card_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(card_path, f"model card is not valid JSON: {error}") from None
-        if card.get("format") != FORMAT or card.get("format_version") != FORMAT_VERSION:
-            raise InputError(card_path, "unknown model format or version")
-        try:
-            tensors = load_file(str(weights_path))
-        except (SafetensorError, OSError) as error:
-            raise InputError(weights_path, f"cannot read weights: {error}") from None
-        try:
-            model = cls._from_card(card, tensors, device)
-        except (KeyError, TypeError, ValueError) as error:
-            raise InputError(
-                card_path, f"model card is incomplete or from another autocode version ({error})"
-            ) from None
-        if model.coef_.shape[0] - len(model.theme_ids_) not in (
-            (0, 1) if model.head == "softmax" else (0,)
-        ):
-            raise InputError(weights_path, "weights do not match the model card's themes")
-        installed = Embedder(model.embedder).model_id
-        if installed != card["embedder"]["id"]:
-            raise InputError(
-                folder,
-                f"trained with embedder {card['embedder']['id']} but {installed} is installed",
-            )
-        return model
-
-    @classmethod
-    def _from_card(
-        cls, card: dict[str, Any], tensors: dict[str, np.ndarray], device: str | None
-    ) -> ThemeClassifier:
-        """Rebuild a fitted classifier from its card and weights (KeyError when incomplete)."""
-        decision, head = card["decision"], card["head"]
-        model = cls(
-            card["embedder"]["name"],
-            head=head["type"],
-            c=head["c"],
-            weak_weight=head["weak_weight"],
-            threshold=decision["threshold"],
-            min_themes=decision["min_themes"],
-            novelty_quantile=decision["novelty_quantile"],
-            inner_folds=decision["inner_folds"],
-            device=device,
-        )
-        model.theme_ids_ = list(card["theme_ids"])
-        model.c_, model.weak_weight_ = head["chosen_c"], head["chosen_weak_weight"]
-        model.selection_ = {"candidates": head["selection"]}
-        model.coef_ = tensors["coef"].astype(np.float64)
-        model.intercept_ = tensors["intercept"].astype(np.float64)
-        model.centroids_ = tensors["centroids"].astype(np.float64)
-        model.novelty_tau_ = decision["novelty_tau"]
-        model.thresholds_ = np.array([decision["thresholds"][t] for t in model.theme_ids_])
-        model.training_ = card["training"]
-        model.metrics_ = card.get("metrics", {})
-        model.card_ = card
-        return model
+        return load_classifier(directory, device=device)

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autocode.classify import CARD_FILE, WEIGHTS_FILE, ThemeClassifier, data_hash
+from autocode.classifier_files import CARD_FILE, WEIGHTS_FILE
+from autocode.classify import ThemeClassifier, data_hash
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
 from autocode.corpus import Corpus, load_corpus
 from autocode.embed import Embedder, EmbeddingCache, default_cache_path, model_identity
