@@ -52,6 +52,7 @@ lint: $(DEV_STAMP)
 
 benchmarks: $(DEV_STAMP)
 	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/theme_mapping.py
 	$(BIN)/python benchmarks/saturation.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/pip install -e ".[bench]"

@@ -279,6 +279,22 @@ def test_codes_map_to_the_theme_of_their_excerpts(
     assert agree >= 0.8 * clear
 
 
+def test_a_top_theme_classifier_maps_each_code_to_its_most_probable_theme(
+    seed: dict, seed_vectors: np.ndarray, classifier: ThemeClassifier
+) -> None:
+    units = make_units(seed["texts"], seed["groups"])
+    top_one = copy.copy(classifier)
+    top_one.min_themes = 1
+    top_one.thresholds_ = np.full(len(classifier.theme_ids_), 0.99)  # reached by no code
+    codes = find_candidate_codes(units, seed_vectors, classifier=top_one)
+    proba = classifier.proba_from_vectors(seed_vectors)
+    for code in codes.codes:
+        mean = proba.iloc[list(code.unit_indices)].mean()
+        assert code.theme == mean.idxmax()
+        assert code.theme_probability == pytest.approx(mean.max())
+        assert code.runner_up == mean.drop(code.theme).idxmax()
+
+
 def test_no_theme_reaching_its_threshold_means_a_possible_new_theme(
     seed: dict, seed_vectors: np.ndarray, classifier: ThemeClassifier
 ) -> None:
