@@ -37,6 +37,15 @@ def test_a_second_run_over_the_same_texts_embeds_nothing(tmp_path: Path) -> None
     np.testing.assert_array_equal(first[0], first[3])
 
 
+def test_rows_come_back_in_the_order_of_the_texts_whatever_the_batching() -> None:
+    texts = ["Yeah.", *TEXTS[:3], "Okay, so that is the whole story of our deployment pipeline."]
+    alone = np.vstack([Embedder(memo_size=0).encode_uncached([text]) for text in texts])
+    batches: list[int] = []
+    together = Embedder(batch_size=2).encode_uncached(texts, progress=batches.append)
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert batches == [2, 2, 1]
+
+
 def test_the_memo_keeps_only_the_most_recent_vectors() -> None:
     embedder = Embedder(memo_size=2)
     reference = Embedder(memo_size=0).encode(TEXTS)

@@ -244,7 +244,7 @@ class _Coder:
         batch: list[tuple[Transcript, list[Unit]]] = []
         size = 0
         for transcript in pending:
-            encoder = _SortingEncoder(embedder, self)
+            encoder = _CountingEncoder(embedder, self)
             units = segment(transcript, self.segment_config, embedder=encoder)
             batch.append((transcript, units))
             size += len(units)
@@ -313,16 +313,8 @@ class _Coder:
                 progress.committed(transcript, len(units))
 
     def _encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-        """Vectors in the order of `texts`, embedded shortest first.
-
-        The Embedder feeds the model `batch_size` texts at a time in the order given; sorted,
-        each model batch holds texts of similar length, so little of it is padding.
-        """
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = embedder.encode([texts[i] for i in order], progress=self._count_embedded)
-        result = np.empty_like(vectors)
-        result[order] = vectors
-        return result
+        """Vectors in the order of `texts`, counting the texts the model had to embed."""
+        return embedder.encode(texts, progress=self._count_embedded)
 
     def _count_embedded(self, n: int) -> None:
         self.embedded += n
@@ -349,8 +341,8 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
 
 
-class _SortingEncoder:
-    """The batch's Embedder as segmentation sees it: sorted by length, counting model work."""
+class _CountingEncoder:
+    """The batch's Embedder as segmentation sees it, counting model work."""
 
     def __init__(self, embedder: Embedder, coder: _Coder) -> None:
         self._embedder = embedder
