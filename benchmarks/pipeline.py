@@ -4,14 +4,15 @@ how well its candidate codes agree with human themes beside BERTopic's topics, o
     .venv/bin/python benchmarks/pipeline.py                  # writes results/pipeline.json
     .venv/bin/python benchmarks/pipeline.py --rounds 1 --bertopic-seeds 2 --no-interviews
 
-Throughput: units per second of each stage (read, segment with and without coherence merging,
-embed without any cache, cluster with theme mapping, classify, evidence, report writing) and of
-`suggest()` + `write_suggestions()` end to end, the median of `--rounds` rounds, with the peak
-RSS while each corpus runs. The one-off model load (and a warm-up run that pays for imports and
-compilation) is reported apart and excluded. Corpora: the seed study's 129 theme-coded
-utterances taken as units (embed, cluster, classify, evidence only: they are units already),
-the example transcripts, and the 19 ML-practitioner interviews of ../shared/testdata (no
-licence: read from there, never copied; skipped with a note when absent).
+Throughput: units per second of each stage (read, segment with and without coherence merging, embed
+without any cache (and, for comparison only, embedded as before autocode sorted texts by length:
+`embed_in_given_order`), cluster with theme mapping, classify, evidence, report writing) and of
+`suggest()` + `write_suggestions()` end to end, the median of `--rounds` rounds, with the peak RSS
+while each corpus runs. The one-off model load (and a warm-up run that pays for imports and
+compilation) is reported apart and excluded. Corpora: the seed study's 129 theme-coded utterances
+taken as units (embed, cluster, classify, evidence only: they are units already), the example
+transcripts, and the 19 ML-practitioner interviews of ../shared/testdata (no licence: read from
+there, never copied; skipped with a note when absent).
 
 Candidate codes against BERTopic: the same units and the same vectors (all-MiniLM-L6-v2) go to
 `find_candidate_codes` and to `BERTopic().fit_transform(docs, embeddings=vectors)`, whose
@@ -198,6 +199,19 @@ def seed_units() -> tuple[list[Unit], list[str]]:
     return units, human
 
 
+def embed_in_given_order(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """How autocode embedded before 0.1's length sort: each run of `batch_size` texts in the
+    given order is one model batch (not part of the end-to-end time)."""
+    size = embedder.batch_size
+    chunks = [embedder.encode_uncached(texts[i : i + size]) for i in range(0, len(texts), size)]
+    return np.vstack(chunks)
+
+
+def measure_given_order(stages: Stages, units: list[Unit], classifier: ThemeClassifier) -> None:
+    embedder, texts = Embedder(classifier.embedder), [u.text for u in units]
+    stages.run("embed_in_given_order", len(units), embed_in_given_order, embedder, texts)
+
+
 def after_segmentation(
     stages: Stages,
     units: list[Unit],
@@ -227,6 +241,7 @@ def units_throughput(
     stages = Stages()
     with PeakRss() as memory:
         for _ in range(rounds):
+            measure_given_order(stages, units, classifier)
             vectors, seconds, cpu = timed(after_segmentation, stages, units, classifier, evidence)
             stages.add("end_to_end", len(units), seconds, cpu, memory.peak_mb)
     summary = stages.summary()
@@ -267,6 +282,7 @@ def transcripts_throughput(
             units = [unit for per in segmented for unit in per]
             n, n_plain = len(units), sum(map(len, plain))
             stages.units.update(read=n, segment_no_coherence=n_plain, segment_coherence=n)
+            measure_given_order(stages, units, classifier)
             vectors = after_segmentation(stages, units, classifier, evidence)
             with PeakRss() as suggest_memory:
                 result, suggest_s, suggest_cpu = timed(
