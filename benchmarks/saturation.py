@@ -123,6 +123,7 @@ def ml_new_interview(work: Path) -> dict[str, Any]:
     assert autocode("--baseline", work / "ml18", new, "--out", work / "ml18-check") == 0
     report = json.loads((work / "ml18-check" / "new-interview.json").read_text())
     report.pop("units_detail")
+    report["baseline"] = "the other 18 interviews, clustered (a temporary folder)"
     return {"source": "Interview_30 against the other 18 interviews, clustered", **report}
 
 
