@@ -27,7 +27,6 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -37,6 +36,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from machine import machine_facts
 
 REPO = Path(__file__).resolve().parents[1]
 INTERVIEWS = REPO.parent / "shared" / "testdata" / "coded" / "ml_quality_interviews" / "transcripts"
@@ -365,22 +366,6 @@ def memory(workdir: Path, model_dir: Path, units: int, name: str, coherence: boo
 # --- bookkeeping --------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    import torch
-
-    from autocode.versions import package_versions
-
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_available": len(os.sched_getaffinity(0)),
-        "torch_threads": torch.get_num_threads(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-        "versions": package_versions(),
-    }
-
-
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -393,7 +378,7 @@ def merge_results(path: Path, section: str, value: dict[str, Any]) -> None:
     document = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     document.setdefault("sections", {})[section] = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": machine(),
+        "machine": machine_facts(),
         **value,
     }
     document["summary"] = summary(document["sections"])

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import tempfile
 import threading
@@ -43,7 +42,6 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +61,7 @@ from autocode.suggest import SuggestConfig, suggest
 from autocode.suggest.evidence import EvidenceIndex
 from autocode.suggest.output import write_suggestions
 from autocode.types import Unit
-from autocode.versions import package_versions
+from machine import machine_facts
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "corpus" / "seed"
@@ -493,21 +491,9 @@ def agreement_goal(comparison: dict[str, Any]) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    versions = package_versions()
-    for name in BENCH_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_available": len(os.sched_getaffinity(0)),
-        "torch_threads": torch.get_num_threads(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "load_average_1_5_15_at_start": [round(x, 2) for x in os.getloadavg()],
-        "versions": versions,
-    }
+    facts = machine_facts(BENCH_PACKAGES)
+    facts["load_average_1_5_15_at_start"] = facts.pop("load_average_1_5_15")
+    return facts
 
 
 def markdown(document: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 
 TRACKED = (
@@ -20,9 +21,10 @@ TRACKED = (
 )
 
 
-def package_versions() -> dict[str, str]:
+def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
+    """Python's version and each tracked package's (plus `extra`), "not installed" if absent."""
     versions = {"python": platform.python_version()}
-    for name in TRACKED:
+    for name in (*TRACKED, *extra):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
