@@ -31,8 +31,8 @@ from sklearn.linear_model import LogisticRegression
 from autocode.corpus import load_corpus
 from autocode.embed import resolve_model_path
 from autocode.evaluate import Method, corpus_facts, cross_validate, summarise
-from autocode.thresholds import top_k_mask
 from autocode.versions import package_versions
+from variants import TopOneTheme
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "finetune.json"
@@ -42,7 +42,7 @@ LEARNING_RATE = 5e-5
 MAX_SEQ_LENGTH = 128
 
 
-class FineTunedClassifier:
+class FineTunedClassifier(TopOneTheme):
     """Contrastively tuned MiniLM + multinomial logistic regression, top-1 theme."""
 
     def __init__(self, pairs_per_text: int, seed: int = 0) -> None:
@@ -99,11 +99,6 @@ class FineTunedClassifier:
         proba = np.zeros((len(texts), len(self.theme_ids_)))
         proba[:, self.head_.classes_] = self.head_.predict_proba(self._encode(texts))
         return pd.DataFrame(proba, columns=self.theme_ids_)
-
-    def predict(self, texts) -> pd.DataFrame:
-        proba = self.predict_proba(texts)
-        chosen = top_k_mask(proba.to_numpy(), 1).astype(int)
-        return pd.DataFrame(chosen, columns=self.theme_ids_)
 
 
 def main() -> None:

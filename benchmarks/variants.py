@@ -26,7 +26,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MIN_SENTENCE_WORDS = 4
 
 
-class _TopOne:
+class TopOneTheme:
+    """Estimators that predict only their most probable theme."""
+
     theme_ids_: list[str]
 
     def predict_proba(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -37,7 +39,7 @@ class _TopOne:
         return pd.DataFrame(chosen, columns=self.theme_ids_)
 
 
-class LexicalEnsemble(_TopOne):
+class LexicalEnsemble(TopOneTheme):
     def __init__(self, classifier: ThemeClassifier, lexical_weight: float = 0.5) -> None:
         self.classifier = classifier
         self.lexical_weight = lexical_weight
@@ -60,7 +62,7 @@ class LexicalEnsemble(_TopOne):
         return pd.DataFrame(mixed, columns=self.theme_ids_)
 
 
-class SentenceAugmented(_TopOne):
+class SentenceAugmented(TopOneTheme):
     def __init__(self, classifier: ThemeClassifier) -> None:
         self.classifier = classifier
 
