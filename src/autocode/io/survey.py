@@ -125,7 +125,7 @@ def responses_transcript(
     text_column: str | None = None,
 ) -> Transcript:
     """The transcript of `rows` from `read_rows` (see `read`); `metadata` is what it recorded."""
-    header_index = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
+    header_index = header_row(rows)
     if header_index is None:
         raise InputError(path, "has no rows")
     columns = column_names(rows[header_index])
@@ -157,6 +157,11 @@ def responses_transcript(
     return make_transcript(
         path, path.suffix.lower().lstrip("."), "\n\n".join(parts), turns, **metadata
     )
+
+
+def header_row(rows: list[list[str]]) -> int | None:
+    """Index of the first row with a non-blank cell: the header (None: every row is blank)."""
+    return next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
 
 
 def column_names(header: list[str]) -> list[str]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from autocode.errors import InputError
 from autocode.io.refi import RefiProject, user_display_name
-from autocode.io.survey import column_names, read_rows, responses_transcript
+from autocode.io.survey import column_names, header_row, read_rows, responses_transcript
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
 
 CODED_TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -120,7 +120,7 @@ def read_coded_csv(
 
 def _header_and_body(table: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """Column names (as the survey reader names them) and the rows below the header."""
-    header_at = next(i for i, row in enumerate(table) if any(cell.strip() for cell in row))
+    header_at = header_row(table) or 0  # the survey reader already refused a blank table
     return column_names(table[header_at]), table[header_at + 1 :]
 
 
