@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from pathlib import Path
 
 from autocode.errors import InputError
+from autocode.io.limits import ReadLimits, current_limits, limit_hint, megabytes
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -44,18 +46,35 @@ def read_text(path: Path) -> tuple[str, str]:
     return decode_bytes(read_bytes(path), path)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; missing, unreadable and empty files are an InputError."""
+def read_bytes(path: Path, limits: ReadLimits | None = None) -> bytes:
+    """The bytes of a text file, at most `max_text_mb` of them; missing, unreadable, empty and
+    larger files are an InputError."""
+    limit = (limits or current_limits()).max_text_bytes
+    data = read_bounded(path, limit, "max_text_mb", "text files")
+    if not data:
+        raise InputError(path, "the file is empty")
+    return data
+
+
+def read_bounded(path: Path, limit: int, limit_name: str, kind: str) -> bytes:
+    """The file's bytes, refused (without reading them) past `limit` bytes: `limit_name` is
+    the `ReadLimits` field that sets it and `kind` what the limit is for."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = b"" if size > limit else handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a file") from None
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror or error})") from None
-    if not data:
-        raise InputError(path, "the file is empty")
+    if size > limit or len(data) > limit:
+        raise InputError(
+            path,
+            f"is {megabytes(max(size, len(data)))}, over the {megabytes(limit)} limit for {kind} "
+            f"({limit_hint(limit_name)})",
+        )
     return data
 
 

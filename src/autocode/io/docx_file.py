@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,16 +9,17 @@ import docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from autocode.io.decode import read_bytes
+from autocode.io.archive_guard import ArchiveBudget, check_for_library
 from autocode.io.documents import document_transcript, opening, table_row_line
 from autocode.types import Transcript
 
 
 def read(path: Path) -> Transcript:
     """Read a .docx transcript; paragraphs are joined with "\\n", then labels become turns."""
-    data = read_bytes(path)
-    with opening(path, "Word .docx file"):
-        document = docx.Document(io.BytesIO(data))
+    kind = "Word .docx file"
+    check_for_library(path, ArchiveBudget(path), kind)
+    with opening(path, kind):
+        document = docx.Document(str(path))
         lines = _lines(document.iter_inner_content())
         title, language = document.core_properties.title, document.core_properties.language
     return document_transcript(path, "docx", lines, title=title or None, language=language or None)

@@ -12,12 +12,12 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import lxml.html
 from lxml import etree
 
 from autocode.io.decode import read_text
 from autocode.io.documents import opening
 from autocode.io.noscribe import noscribe_header
+from autocode.io.safe_xml import parse_html
 from autocode.io.source import make_transcript
 from autocode.io.turns import parse_turns
 from autocode.types import Transcript
@@ -120,7 +120,7 @@ def read(path: Path) -> Transcript:
     """Read an .html transcript; noScribe anchors give the turns their timestamps."""
     source, encoding = read_text(path)
     with opening(path, "HTML file"):
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", source, count=1))
+        root = parse_html(_XML_DECLARATION.sub("", source, count=1), path)
     layout = _Layout()
     body = root.find("body")
     _walk(body if body is not None else root, layout)

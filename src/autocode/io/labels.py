@@ -20,7 +20,9 @@ from autocode.io.speakers import clean_label, speaker_key
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _BRACKETED_TS = rf"[\[(]{_TS}[\])]"
-_NAME = r"[^\W\d_][\w.'’&()\-]*(?:[ \t]+[\w.'’&()\-]+){0,4}?"
+# Bounded repeats: a label is at most 40 characters (longer ones are dropped), and unbounded ones
+# make the regex backtrack across a huge single line.
+_NAME = r"[^\W\d_][\w.'’&()\-]{0,40}(?:[ \t]{1,40}[\w.'’&()\-]{1,40}){0,4}?"
 
 _COLON_OR_BRACKET = re.compile(
     rf"""^[ \t]*

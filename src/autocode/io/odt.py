@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from lxml import etree
 
 from autocode.errors import InputError
-from autocode.io.decode import read_bytes
+from autocode.io.archive_guard import ArchiveBudget
 from autocode.io.documents import document_transcript, opening, table_row_line
+from autocode.io.safe_xml import parse_xml
 from autocode.types import Transcript
 
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _DC = "http://purl.org/dc/elements/1.1/"
+_MAX_SPACES = 1000  # a text:s element's repeat count, as far as it is honoured
 _PARAGRAPHS = {f"{{{_TEXT}}}p", f"{{{_TEXT}}}h"}
 _ROW = f"{{{_TABLE}}}table-row"
 _CELL = f"{{{_TABLE}}}table-cell"
@@ -27,21 +27,22 @@ _SKIPPED = {
     f"{{{_TEXT}}}tracked-changes",
     f"{{{_TEXT}}}sequence-decls",
 }
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def read(path: Path) -> Transcript:
     """Read an .odt transcript; paragraphs are joined with "\\n", then labels become turns."""
-    data = read_bytes(path)
-    with opening(path, "OpenDocument .odt file"):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "content.xml" not in names:
-                raise InputError(path, "is not a valid OpenDocument .odt file (no content.xml)")
-            content = etree.fromstring(archive.read("content.xml"), _PARSER)
-            meta = (
-                etree.fromstring(archive.read("meta.xml"), _PARSER) if "meta.xml" in names else None
-            )
+    kind = "OpenDocument .odt file"
+    with opening(path, kind), ArchiveBudget(path).open_archive(path, kind=kind) as archive:
+        if "content.xml" not in archive.names:
+            raise InputError(path, f"is not a valid {kind} (no content.xml)")
+        content = parse_xml(
+            archive.read("content.xml"), path, f"is not a valid {kind}: content.xml"
+        )
+        meta = (
+            parse_xml(archive.read("meta.xml"), path, f"is not a valid {kind}: meta.xml")
+            if "meta.xml" in archive.names
+            else None
+        )
         body = content.find(f"{{{_OFFICE}}}body")
         lines = _lines(body if body is not None else content)
     return document_transcript(
@@ -69,7 +70,7 @@ def _inline_text(element: etree._Element) -> str:
     for child in element:
         tag = child.tag
         if tag == f"{{{_TEXT}}}s":
-            parts.append(" " * int(child.get(f"{{{_TEXT}}}c", "1")))
+            parts.append(" " * min(int(child.get(f"{{{_TEXT}}}c", "1")), _MAX_SPACES))
         elif tag == f"{{{_TEXT}}}tab":
             parts.append("\t")
         elif tag == f"{{{_TEXT}}}line-break":

@@ -15,20 +15,23 @@ from pathlib import Path
 from lxml import etree
 
 from autocode.errors import InputError
+from autocode.io.decode import read_bytes
 from autocode.io.refi_archive import ProjectArchive, decode_text
 from autocode.io.refi_model import (
     CODEBOOK_NS,
+    CODEBOOK_SCHEMA,
     METADATA_NOTE_NAME,
     PROJECT_NS,
+    PROJECT_SCHEMA,
     RefiNote,
     RefiProject,
     coder_from_user_name,
-    safe_parser,
     validate_codebook_xml,
     validate_project_xml,
 )
 from autocode.io.refi_offsets import PositionModel
 from autocode.io.refi_sources import SourceReader
+from autocode.io.safe_xml import parse_xml
 from autocode.types import Code, Codebook
 
 _P = f"{{{PROJECT_NS}}}"
@@ -43,11 +46,8 @@ def import_qdc(path: str | Path, *, strict: bool = True) -> Codebook:
     understood (Taguette writes an empty `<Sets/>`, which the schema forbids).
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(path, f"cannot read the file: {error.strerror or error}") from None
-    root = _parse(data, path, validate_codebook_xml, "Codebook.xsd", strict)
+    data = read_bytes(path)
+    root = _parse(data, path, validate_codebook_xml, CODEBOOK_SCHEMA, strict, "the codebook")
     if root.tag != f"{{{CODEBOOK_NS}}}CodeBook":
         raise InputError(path, "not a REFI-QDA codebook: the root element is not CodeBook")
     codes, _ = _read_codes(root.find(f"{{{CODEBOOK_NS}}}Codes"), CODEBOOK_NS, path)
@@ -76,19 +76,26 @@ def import_qdpx(
     codes instead of failing.
     """
     path = Path(path)
-    archive = ProjectArchive(path)
-    root = _parse(archive.project_xml, path, validate_project_xml, "Project-mrt2019.xsd", strict)
-    if root.tag == f"{{{CODEBOOK_NS}}}CodeBook":
-        raise InputError(path, "this is a REFI-QDA codebook (.qdc); import it as a codebook")
-    if root.tag != f"{_P}Project":
-        raise InputError(path, "not a REFI-QDA project: the root element is not Project")
-    reader = _ProjectReader(path, archive, root, strict)
-    return reader.read(
-        PositionModel(crlf_offsets or False, utf16_offsets or False),
-        detect_crlf=crlf_offsets is None,
-        detect_utf16=utf16_offsets is None,
-        allow_missing_sources=allow_missing_sources,
-    )
+    with ProjectArchive(path) as archive:
+        root = _parse(
+            archive.project_xml,
+            path,
+            validate_project_xml,
+            PROJECT_SCHEMA,
+            strict,
+            archive.project_member,
+        )
+        if root.tag == f"{{{CODEBOOK_NS}}}CodeBook":
+            raise InputError(path, "this is a REFI-QDA codebook (.qdc); import it as a codebook")
+        if root.tag != f"{_P}Project":
+            raise InputError(path, "not a REFI-QDA project: the root element is not Project")
+        reader = _ProjectReader(path, archive, root, strict)
+        return reader.read(
+            PositionModel(crlf_offsets or False, utf16_offsets or False),
+            detect_crlf=crlf_offsets is None,
+            detect_utf16=utf16_offsets is None,
+            allow_missing_sources=allow_missing_sources,
+        )
 
 
 def _parse(
@@ -97,11 +104,9 @@ def _parse(
     validate: Callable[[bytes], list[str]],
     schema_name: str,
     strict: bool,
+    what: str,
 ) -> etree._Element:
-    try:
-        root = etree.fromstring(data, parser=safe_parser())
-    except etree.XMLSyntaxError as error:
-        raise InputError(path, f"malformed XML: {error}") from None
+    root = parse_xml(data, path, what)
     if strict:
         errors = validate(data)
         if errors:

@@ -16,6 +16,7 @@ from importlib import resources
 
 from lxml import etree
 
+from autocode.io.safe_xml import PROLOG_SCAN_BYTES, declares_doctype, first_line, xml_parser
 from autocode.types import Codebook, Coding, Transcript
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -123,14 +124,18 @@ def coder_from_user_name(user_name: str) -> str:
 def _schema(file_name: str) -> etree.XMLSchema:
     source = resources.files("autocode") / "data" / "refi" / file_name
     with resources.as_file(source) as schema_path:
-        return etree.XMLSchema(etree.parse(str(schema_path)))
+        return etree.XMLSchema(etree.parse(str(schema_path), parser=xml_parser()))
 
 
 def _validate(xml_bytes: bytes, schema_name: str, namespace: str, root_name: str) -> list[str]:
+    if declares_doctype(xml_bytes[:PROLOG_SCAN_BYTES]):
+        return ["declares a DOCTYPE (entities and document type declarations are refused)"]
     try:
-        root = etree.fromstring(xml_bytes, parser=safe_parser())
+        root = etree.fromstring(xml_bytes, parser=xml_parser())
     except etree.XMLSyntaxError as error:
-        return [f"not well-formed XML: {error}"]
+        return [f"not well-formed XML: {first_line(error)}"]
+    if root.getroottree().docinfo.doctype:
+        return ["declares a DOCTYPE (entities and document type declarations are refused)"]
     expected = f"{{{namespace}}}{root_name}"
     if root.tag != expected:
         return [
@@ -138,8 +143,11 @@ def _validate(xml_bytes: bytes, schema_name: str, namespace: str, root_name: str
             f"in namespace {namespace}"
         ]
     schema = _schema(schema_name)
-    if schema.validate(root):
-        return []
+    try:
+        if schema.validate(root):
+            return []
+    except etree.Error as error:  # libxml2's "internal error" on trees it cannot check
+        return [f"schema validation failed: {first_line(error)}"]
     return [
         f"line {entry.line}: {entry.message.replace('{' + namespace + '}', '')}"
         for entry in schema.error_log
@@ -154,11 +162,6 @@ def validate_project_xml(xml_bytes: bytes) -> list[str]:
 def validate_codebook_xml(xml_bytes: bytes) -> list[str]:
     """Errors of a `.qdc` codebook against the REFI-QDA codebook schema; [] when it is valid."""
     return _validate(xml_bytes, CODEBOOK_SCHEMA, CODEBOOK_NS, "CodeBook")
-
-
-def safe_parser() -> etree.XMLParser:
-    """An XML parser that never resolves entities or fetches anything (files come from others)."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def describe_tag(tag: str) -> str:

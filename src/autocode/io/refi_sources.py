@@ -112,7 +112,7 @@ class SourceReader:
                     f"source {name!r}: no plain text file, text extracted from {where}; "
                     "positions may be off where the .docx has more than text"
                 )
-                return docx_plain_text(data, self.path, where), where
+                return docx_plain_text(data, self.archive.budget, where), where
         return None
 
     def _missing_description(self, element: etree._Element, name: str) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from autocode.errors import InputError
-from autocode.io.decode import read_bytes, read_text
+from autocode.io.archive_guard import ArchiveBudget, check_for_library
+from autocode.io.decode import read_text
 from autocode.io.documents import opening
 from autocode.io.source import make_transcript
 from autocode.types import Transcript, Turn
@@ -78,10 +79,11 @@ def _csv_rows(text: str, path: Path, metadata: dict[str, Any]) -> list[list[str]
 def _xlsx_rows(path: Path, sheet: str | int | None, metadata: dict[str, Any]) -> list[list[str]]:
     import openpyxl
 
-    data = read_bytes(path)
-    with opening(path, "Excel .xlsx file"):
+    kind = "Excel .xlsx file"
+    check_for_library(path, ArchiveBudget(path), kind)
+    with opening(path, kind):
         # data_only: Google Sheets exports wrap values in formulas; take the cached values
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             worksheet = _worksheet(workbook, sheet, path)
             metadata["sheet"] = worksheet.title
