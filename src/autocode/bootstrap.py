@@ -124,6 +124,16 @@ def _per_label_and_macro(counts: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def group_draws(n_groups: int, n_resamples: int, seed: int) -> np.ndarray:
+    """(n_resamples, n_groups): how often each resample draws each group (with replacement, as
+    many draws as groups). Deterministic given `seed`."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_groups, size=(n_resamples, n_groups))
+    offsets = (np.arange(n_resamples)[:, None] * n_groups + draws).ravel()
+    times_drawn = np.bincount(offsets, minlength=n_resamples * n_groups)
+    return times_drawn.reshape(n_resamples, n_groups).astype(np.float64)
+
+
 def bootstrap_intervals(
     y_true: pd.DataFrame,
     y_pred: pd.DataFrame,
@@ -168,11 +178,7 @@ def bootstrap_intervals(
     counts = group_counts(true, pred, codes, n_groups)
     point = _per_label_and_macro(counts.sum(axis=0))
 
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n_groups, size=(n_resamples, n_groups))
-    offsets = (np.arange(n_resamples)[:, None] * n_groups + draws).ravel()
-    times_drawn = np.bincount(offsets, minlength=n_resamples * n_groups)
-    times_drawn = times_drawn.reshape(n_resamples, n_groups).astype(np.float64)
+    times_drawn = group_draws(n_groups, n_resamples, seed)
     resampled = (times_drawn @ counts.reshape(n_groups, -1)).reshape(n_resamples, len(labels), 4)
     replicates = _per_label_and_macro(resampled)
 

@@ -1,5 +1,6 @@
 """The `autocode` command line: thin commands over the library, one module per command."""
 
+from autocode.cli import agreement_command as agreement_command
 from autocode.cli import code_command as code_command
 from autocode.cli import evaluate_command, train_command
 from autocode.cli import project_commands as project_commands

@@ -70,6 +70,9 @@ def import_file(
     coder: str | None = typer.Option(
         None, "--coder", help="Coded table: who coded it, human:NAME (default: human:<file name>)."
     ),
+    coder_columns: list[str] = typer.Option(
+        [], "--coder-columns", help="Coded table: CODER=COLUMN, one set per coder (repeatable)."
+    ),
     code_separator: str = typer.Option(";", "--code-separator", help="Coded table: between codes."),
     hierarchy_separator: str | None = typer.Option(
         None, "--hierarchy-separator", help="Coded table: between parent and child code, e.g. '->'."
@@ -100,11 +103,12 @@ def import_file(
             )
         merge = False
     elif suffix in (".csv", ".xlsx"):
-        from autocode.project.coded_csv import read_coded_csv
+        from autocode.project.coded_csv import parse_coder_columns, read_coded_csv
 
         coded = read_coded_csv(
             file,
             codes_columns=codes_column,
+            coder_columns=parse_coder_columns(file, coder_columns),
             text_column=text_column,
             id_column=id_column,
             coder=coder,
@@ -118,6 +122,11 @@ def import_file(
         out.print(
             f"{coded.rows} responses in column {coded.transcript.metadata['text_column']!r}, "
             f"{coded.coded_rows} of them with a code"
+            + (
+                " (" + ", ".join(f"{c} {n}" for c, n in coded.coded_rows_by.items()) + ")"
+                if len(coded.coded_rows_by) > 1
+                else ""
+            )
         )
     else:
         raise InputError(file, "cannot import this file type; use .qdpx, .qde, .qdc, .csv or .xlsx")

@@ -14,6 +14,10 @@ be named with shell wildcards ("Code *" picks "Code 1" ... "Code 8"). With
 `hierarchy_separator` (e.g. "->"), "parent->child" is the code "child" under the code "parent"
 (its id is the whole path; missing parents are added to the codebook). A response without codes
 is kept: it is a unit the coder gave no code.
+
+One file may hold several coders' codes, one column set per coder (`coder_columns`, e.g.
+{"human:ana": ["Ana *"], "human:ben": ["Ben *"]}): the responses become one transcript and each
+coder's codes their own codings, in one codebook.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ class CodedResponses:
     project: RefiProject  # one transcript, the codebook, the codings and their coder
     units: list[Unit]  # one per response
     rows: int  # responses read
-    coded_rows: int  # responses with at least one code
+    coded_rows: int  # responses with at least one code (by any coder)
+    coded_rows_by: dict[str, int]  # coder -> responses that coder gave a code
 
     @property
     def transcript(self) -> Transcript:
@@ -48,7 +53,8 @@ class CodedResponses:
 def read_coded_csv(
     path: str | Path,
     *,
-    codes_columns: list[str],
+    codes_columns: list[str] | None = None,
+    coder_columns: dict[str, list[str]] | None = None,
     text_column: str | None = None,
     id_column: str | None = None,
     coder: str | None = None,
@@ -63,18 +69,27 @@ def read_coded_csv(
     `text_column` and `id_column` default as in `autocode.io.survey.read` (longest text; a
     column named like "ResponseId", else the row number); `sheet` picks an .xlsx sheet (name or
     0-based index, default the first). `coder` defaults to `human:<file stem>`, `codebook` and
-    `transcript_id` to the file stem.
+    `transcript_id` to the file stem. `coder_columns` (coder -> column patterns) replaces
+    `codes_columns` and `coder` for a file with one column set per coder.
     """
     path = Path(path)
     if path.suffix.lower() not in CODED_TABLE_SUFFIXES:
         raise InputError(path, "a coded table must be a .csv or .xlsx file")
-    if not codes_columns:
+    if codes_columns and coder_columns:
+        raise InputError(path, "give the codes columns of one coder or one set per coder, not both")
+    if coder_columns:
+        if coder:
+            raise InputError(path, "name each coder with their columns, not also with --coder")
+        column_sets = {name.strip(): list(patterns) for name, patterns in coder_columns.items()}
+    else:
+        column_sets = {coder or f"human:{path.stem}": list(codes_columns or [])}
+    if not all(column_sets.values()):
         raise InputError(path, "name the column(s) that hold the codes (--codes-column)")
     if not code_separator:
         raise InputError(path, "the code separator must not be empty")
-    coder = coder or f"human:{path.stem}"
-    if not coder.startswith(("human:", "model:")) or coder.endswith(":"):
-        raise InputError(path, f"coder must be human:NAME or model:NAME, got {coder!r}")
+    for name in column_sets:
+        if not name.startswith(("human:", "model:")) or name.endswith(":"):
+            raise InputError(path, f"coder must be human:NAME or model:NAME, got {name!r}")
     metadata: dict[str, Any] = {}
     table = read_rows(path, sheet, metadata)
     transcript = responses_transcript(
@@ -86,7 +101,13 @@ def read_coded_csv(
     text_at = columns.index(transcript.metadata["text_column"])
     id_name = transcript.metadata.get("id_column")
     id_at = columns.index(id_name) if id_name else None
-    code_at = _code_columns(path, columns, codes_columns, {text_at})
+    code_at = {
+        name: _code_columns(path, columns, patterns, {text_at})
+        for name, patterns in column_sets.items()
+    }
+    shared = _shared_columns(code_at)
+    if shared is not None:
+        raise InputError(path, f"column {columns[shared]!r} is in the column sets of two coders")
     cells = [row for row in rows if id_at is None or _cell(row, id_at).strip() != columns[id_at]]
     responses = [row for row in cells if _response(row, text_at)]
     if len(responses) != len(transcript.turns):
@@ -95,27 +116,54 @@ def read_coded_csv(
     codings: list[Coding] = []
     units: list[Unit] = []
     coded_rows = 0
+    coded_by = dict.fromkeys(column_sets, 0)
     for index, (row, turn) in enumerate(zip(responses, transcript.turns, strict=True)):
         text = transcript.text[turn.start : turn.end]
         if _response(row, text_at) != text:
             raise InputError(path, f"cannot line the codes up with response {turn.speaker}")
         units.append(Unit(transcript.id, index, turn.speaker, turn.start, turn.end, text))
-        row_codes = _row_codes(row, code_at, code_separator, hierarchy_separator, codes)
-        coded_rows += bool(row_codes)
-        codings += [
-            Coding(transcript.id, turn.start, turn.end, code_id, coder, unit_index=index)
-            for code_id in row_codes
-        ]
+        any_code = False
+        for name, at in code_at.items():
+            row_codes = _row_codes(row, at, code_separator, hierarchy_separator, codes)
+            coded_by[name] += bool(row_codes)
+            any_code = any_code or bool(row_codes)
+            codings += [
+                Coding(transcript.id, turn.start, turn.end, code_id, name, unit_index=index)
+                for code_id in row_codes
+            ]
+        coded_rows += any_code
     name = codebook or path.stem
     project = RefiProject(
         name=name,
         transcripts=[transcript],
         codebook=Codebook(name, list(codes.values())),
         codings=codings,
-        users={coder: user_display_name(coder)},
+        users={name: user_display_name(name) for name in column_sets},
         origin="coded CSV",
     )
-    return CodedResponses(project, units, len(units), coded_rows)
+    return CodedResponses(project, units, len(units), coded_rows, coded_by)
+
+
+def _shared_columns(code_at: dict[str, list[int]]) -> int | None:
+    """A column index two coders' column sets both name, if any."""
+    seen: set[int] = set()
+    for indices in code_at.values():
+        for index in indices:
+            if index in seen:
+                return index
+        seen.update(indices)
+    return None
+
+
+def parse_coder_columns(path: str | Path, specs: list[str]) -> dict[str, list[str]] | None:
+    """{"human:a": ["A *"], ...} from "CODER=COLUMN" strings (a coder may appear repeatedly)."""
+    sets: dict[str, list[str]] = {}
+    for spec in specs:
+        coder, equals, column = spec.partition("=")
+        if not equals or not coder.strip() or not column.strip():
+            raise InputError(Path(path), f"--coder-columns takes CODER=COLUMN, got {spec!r}")
+        sets.setdefault(coder.strip(), []).append(column.strip())
+    return sets or None
 
 
 def _header_and_body(table: list[list[str]]) -> tuple[list[str], list[list[str]]]:
