@@ -15,6 +15,9 @@ What a run does:
    one transaction. Only one batch of vectors is ever in memory.
 5. Writes the exports (autocode.batch.export) and marks the run done.
 
+With `cluster` (`local`, `local:N`, `tcp://HOST:PORT`), step 4 runs on Dask workers instead
+(autocode.batch.distributed): same units, vectors and codings, committed in the same order.
+
 A run killed at any point (kill -9 included) leaves whole transcripts only; the next run marks it
 interrupted, skips what was committed and codes the rest, ending with the codings an
 uninterrupted run gives. Embeddings computed before the kill are reused from the cache.
@@ -28,6 +31,7 @@ the coded-units export.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -40,12 +44,13 @@ import numpy as np
 
 from autocode.batch.export import ReportInputs, export_coded_units
 from autocode.batch.model import BatchModel, load_batch_model
-from autocode.embed import Embedder
+from autocode.batch.parts import Part, classify_parts
+from autocode.embed import Embedder, text_hash, vector_space
 from autocode.errors import InputError, Terminated
 from autocode.io import read_many
 from autocode.segment import SegmentConfig, segment
 from autocode.store import Project, sha256_text
-from autocode.types import Codebook, Coding, Transcript, Unit
+from autocode.types import Codebook, Transcript, Unit
 from autocode.versions import package_versions
 
 COMMAND = "code"
@@ -122,6 +127,8 @@ def code_transcripts(
     progress: BatchProgress | None = None,
     model: BatchModel | None = None,
     read_options: Mapping[str, Any] | None = None,
+    backend: str | None = None,
+    cluster: str | None = None,
 ) -> BatchResult:
     """Code every transcript in `paths` (files or folders) with the model saved in `model_dir`.
 
@@ -130,13 +137,18 @@ def code_transcripts(
     holding the project's writer lock; without it a second run fails at once with the store's
     message. `report=False` leaves out the HTML report. Pass an already loaded `model` (from
     `load_batch_model(model_dir)`) to skip loading it. `read_options` go to the readers that
-    take them (survey `id_column`, `text_column`, `sheet`).
+    take them (survey `id_column`, `text_column`, `sheet`). `backend` is the embedding backend
+    (None: the process's choice, see autocode.embed); `cluster` runs the coding on Dask.
+    A backend that is not built, a cluster that cannot be reached, or a project holding codings
+    made with other vectors raises InputError before the project is touched.
     """
     if batch_units < 1:
         raise ValueError("batch_units must be at least 1")
     transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
     model = model or load_batch_model(model_dir)
     fingerprint = model.fingerprint(segment_config)
+    embedder = Embedder(model.classifier.embedder, device=device, backend=backend)
+    embedder_id = embedder.cache_id  # raises here when the backend's files are missing
     project_dir = Path(project_dir)
     out = Path(out_dir) if out_dir is not None else project_dir / "exports"
     if out.exists() and not out.is_dir():
@@ -149,16 +161,30 @@ def code_transcripts(
         "batch_units": batch_units,
         "strict": strict,
         "out_dir": str(out),
+        "backend": embedder.backend,
+        "embedder_cache_id": embedder_id,
+        "cluster": cluster,
     }
-    with Project.open_or_create(project_dir, writer=True, wait=wait) as project:
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(_cluster_client(cluster)) if cluster else None
+        project = stack.enter_context(Project.open_or_create(project_dir, writer=True, wait=wait))
+        refuse_other_vectors(project, model)
         codebook = ensure_codebook(project, model.codebook)
         run_id = project.start_run(COMMAND, config, package_versions(), model=model.coder)
         result = BatchResult(run_id, model.coder, fingerprint, codebook, len(transcripts))
         result.errors = list(errors)
         began = time.perf_counter()
         try:
-            coder = _Coder(project, model, fingerprint, run_id, codebook, segment_config, device)
-            coder.code(transcripts, result, batch_units, strict, progress)
+            coder = _Coder(
+                project, model, fingerprint, run_id, codebook, segment_config, device, embedder
+            )
+            if client is not None:
+                from autocode.batch.distributed import dask_coder
+
+                runner = dask_coder(coder, client, project_dir, embedder.backend)
+                runner.code(transcripts, result, batch_units, strict, progress)
+            else:
+                coder.code(transcripts, result, batch_units, strict, progress)
             result.seconds = time.perf_counter() - began
             done = project.coded_hashes(fingerprint)
             exported = [t for t in transcripts if done.get(t.id) == sha256_text(t.text)]
@@ -195,6 +221,27 @@ def _report_inputs(
     )
 
 
+def _cluster_client(cluster: str) -> contextlib.AbstractContextManager[Any]:
+    from autocode.batch.distributed import ClusterSpec, open_client
+
+    return open_client(ClusterSpec.parse(cluster))
+
+
+def refuse_other_vectors(project: Project, model: BatchModel) -> None:
+    """InputError when the project holds model codings made with vectors of another embedder
+    (another backend's): one project's codings stay comparable."""
+    ours = vector_space(model.embedder_id)
+    for run in project.runs():
+        fingerprint = str(run.config.get("fingerprint") or "")
+        theirs = fingerprint.rsplit("/", 2)[0] if fingerprint.count("/") >= 2 else ""
+        if run.command == COMMAND and theirs and vector_space(theirs) != ours:
+            raise InputError(
+                project.path,
+                f"holds codings made with embedder {theirs} (run {run.id}); this model embeds "
+                f"with {model.embedder_id}: code into another --project",
+            )
+
+
 def ensure_codebook(project: Project, codebook: Codebook) -> str:
     """Store the model's codebook, or add its missing codes to a stored one of that name.
 
@@ -221,11 +268,31 @@ class _Coder:
     codebook: str
     segment_config: SegmentConfig
     device: str | None
+    embedder: Embedder
     embedded: int = 0
 
     def new_embedder(self) -> Embedder:
         """A fresh Embedder per batch: its in-memory memo must not grow with the whole run."""
-        return Embedder(self.model.classifier.embedder, device=self.device, cache=self.project)
+        return Embedder(
+            self.model.classifier.embedder,
+            device=self.device,
+            cache=self.project,
+            backend=self.embedder.backend,
+        )
+
+    def pending(
+        self,
+        transcripts: Sequence[Transcript],
+        result: BatchResult,
+        progress: BatchProgress | None,
+    ) -> list[Transcript]:
+        """The transcripts not yet coded under this fingerprint with their current text."""
+        done = self.project.coded_hashes(self.fingerprint)
+        pending = [t for t in transcripts if done.get(t.id) != sha256_text(t.text)]
+        result.skipped = [t.id for t in transcripts if done.get(t.id) == sha256_text(t.text)]
+        if progress is not None:
+            progress.started(pending, len(result.skipped))
+        return pending
 
     def code(
         self,
@@ -235,11 +302,7 @@ class _Coder:
         strict: bool,
         progress: BatchProgress | None,
     ) -> None:
-        done = self.project.coded_hashes(self.fingerprint)
-        pending = [t for t in transcripts if done.get(t.id) != sha256_text(t.text)]
-        result.skipped = [t.id for t in transcripts if done.get(t.id) == sha256_text(t.text)]
-        if progress is not None:
-            progress.started(pending, len(result.skipped))
+        pending = self.pending(transcripts, result, progress)
         embedder = self.new_embedder()
         batch: list[tuple[Transcript, list[Unit]]] = []
         size = 0
@@ -265,52 +328,47 @@ class _Coder:
         progress: BatchProgress | None,
     ) -> None:
         texts = [unit.text for _, units in batch for unit in units]
-        themes = self.model.theme_ids
-        proba = np.zeros((0, len(themes)))
-        chosen = np.zeros((0, len(themes)), dtype=int)
-        if texts:
-            frame, decided = self.model.classifier.predict_from_vectors(
-                self._encode(embedder, texts)
+        vectors = self._encode(embedder, texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        for (transcript, _), part in zip(
+            batch, classify_parts(self.model, batch, vectors), strict=True
+        ):
+            self.store(transcript, part, result, strict, progress)
+
+    def store(
+        self,
+        transcript: Transcript,
+        part: Part,
+        result: BatchResult,
+        strict: bool,
+        progress: BatchProgress | None,
+        *,
+        store_vectors: bool = False,
+    ) -> None:
+        """Commit one transcript's units and codings in one transaction (its vectors before)."""
+        if store_vectors and part.units:
+            keys = [text_hash(unit.text) for unit in part.units]
+            self.project.put_embeddings(self.embedder.cache_id, keys, part.vectors)
+        codings = part.codings(self.model.coder)
+        try:
+            self.project.commit_coded_transcript(
+                transcript,
+                part.units,
+                codings,
+                self.fingerprint,
+                self.run_id,
+                coder=self.model.coder,
+                codebook=self.codebook,
             )
-            proba, chosen = frame.to_numpy(), decided.to_numpy()
-        row = 0
-        for transcript, units in batch:
-            codings = [
-                Coding(
-                    transcript.id,
-                    unit.start,
-                    unit.end,
-                    theme_id,
-                    self.model.coder,
-                    float(proba[row + i, j]),
-                    None,
-                    unit.index,
-                )
-                for i, unit in enumerate(units)
-                for j, theme_id in enumerate(themes)
-                if chosen[row + i, j]
-            ]
-            row += len(units)
-            try:
-                self.project.commit_coded_transcript(
-                    transcript,
-                    units,
-                    codings,
-                    self.fingerprint,
-                    self.run_id,
-                    coder=self.model.coder,
-                    codebook=self.codebook,
-                )
-            except InputError as error:  # e.g. a changed text under human codings
-                if strict:
-                    raise
-                result.errors.append(error)
-                continue
-            result.coded.append(transcript.id)
-            result.units += len(units)
-            result.codings += len(codings)
-            if progress is not None:
-                progress.committed(transcript, len(units))
+        except InputError as error:  # e.g. a changed text under human codings
+            if strict:
+                raise
+            result.errors.append(error)
+            return
+        result.coded.append(transcript.id)
+        result.units += len(part.units)
+        result.codings += len(codings)
+        if progress is not None:
+            progress.committed(transcript, len(part.units))
 
     def _encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
         """Vectors in the order of `texts`, counting the texts the model had to embed."""

@@ -1,0 +1,68 @@
+"""`autocode backends build|list`: the embedding backends' files, made offline from the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from autocode.cli.app import app, user_errors
+
+backends_app = typer.Typer(no_args_is_help=True, help="Build or list the embedding backends.")
+app.add_typer(backends_app, name="backends")
+
+_MODEL = typer.Option(
+    None, "--embedder", help="sentence-transformers model folder (default: the shipped one)."
+)
+
+
+@backends_app.command("build")
+@user_errors
+def build(
+    names: list[str] = typer.Argument(None, help="onnx, onnx-int8, static (default: all three)."),
+    model: str | None = _MODEL,
+    force: bool = typer.Option(False, "--force", help="Rebuild even if already built."),
+    tokens_of: Path | None = typer.Option(
+        None,
+        "--tokens-of",
+        help="static: distil only the tokens of this text file (a quick partial model).",
+    ),
+) -> None:
+    """Export ONNX (fp32, int8) and distil the static model from the installed model, offline."""
+    from autocode.embed.backends import BACKENDS
+    from autocode.embed.build import build_backend
+    from autocode.embed.static_backend import tokens_of_file
+
+    status = Console(stderr=True, markup=False, highlight=False)
+    only = tokens_of_file(tokens_of, model) if tokens_of is not None else None
+    for name in names or list(BACKENDS[1:]):
+        with status.status(f"building {name}"):
+            built = build_backend(name, model, force=force, only_tokens=only)
+        manifest = built.manifest or {}
+        status.print(
+            f"{name}: {built.folder} ({built.size_bytes / 1e6:.1f} MB, "
+            f"{manifest.get('seconds', 0):.0f} s when built)",
+            soft_wrap=True,
+        )
+
+
+@backends_app.command("list")
+@user_errors
+def list_backends(model: str | None = _MODEL) -> None:
+    """Each backend, whether it is built, and the id its vectors are cached under."""
+    from autocode.embed import Embedder
+    from autocode.embed.build import built_backends
+
+    typer.echo(
+        f"torch: built in (the installed model), id {Embedder(model, backend='torch').cache_id}"
+    )
+    for row in built_backends(model):
+        if row.manifest is None:
+            typer.echo(f"{row.backend}: {row.problem}")
+            continue
+        partial = " (partial vocabulary)" if row.manifest.get("partial_vocabulary") else ""
+        cache_id = Embedder(model, backend=row.backend).cache_id
+        typer.echo(
+            f"{row.backend}: {row.folder}, {row.size_bytes / 1e6:.1f} MB, id {cache_id}{partial}"
+        )

@@ -1,0 +1,142 @@
+"""`autocode backends build`: make a backend's files offline from the installed model.
+
+Files are written into a temporary folder beside their place and renamed into it whole, so an
+interrupted build leaves no half-built backend.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autocode.embed.backends import BACKENDS, MANIFEST, artefact_dir, read_manifest
+from autocode.embed.identity import file_digest, model_identity, resolve_model_path
+from autocode.errors import AutocodeError, InputError
+from autocode.versions import package_versions
+
+
+@dataclass(frozen=True)
+class BuiltBackend:
+    backend: str
+    folder: Path
+    manifest: dict[str, Any] | None  # None: not built
+    problem: str | None = None
+
+    @property
+    def size_bytes(self) -> int:
+        files = (self.manifest or {}).get("files", [])
+        return sum((self.folder / name).stat().st_size for name in files)
+
+
+def build_backend(
+    backend: str,
+    model: str | None = None,
+    *,
+    force: bool = False,
+    only_tokens: Sequence[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuiltBackend:
+    """Build `backend` for `model` (None: the shipped all-MiniLM-L6-v2) unless already built.
+
+    `only_tokens` (static only) distils just those vocabulary ids: for tests and experiments.
+    """
+    if backend not in BACKENDS or backend == "torch":
+        raise InputError(backend, f"nothing to build; buildable: {BACKENDS[1:]}")
+    folder = artefact_dir(model, backend)
+    if not force and only_tokens is None and (folder / MANIFEST).is_file():
+        return BuiltBackend(backend, folder, read_manifest(model, backend))
+    source = Path(resolve_model_path(model))
+    if not source.is_dir():
+        raise InputError(source, "backends are built from a local model folder")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{backend}-") as work:
+        staging = Path(work) / backend
+        staging.mkdir()
+        manifest = _write_files(backend, source, staging, only_tokens, progress)
+        manifest.update(
+            backend=backend,
+            source_id=model_identity(model),
+            digest=file_digest([staging / name for name in manifest["files"]]),
+            seconds=round(time.perf_counter() - began, 1),
+            versions=package_versions(),
+        )
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    return BuiltBackend(backend, folder, manifest)
+
+
+def _write_files(
+    backend: str,
+    source: Path,
+    staging: Path,
+    only_tokens: Sequence[int] | None,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, Any]:
+    if backend == "static":
+        from autocode.embed.static_backend import (
+            SIF_COEFFICIENT,
+            TOKENIZER_FILE,
+            VECTORS_FILE,
+            distill_static,
+        )
+
+        dimension = distill_static(source, staging, only_tokens, progress)
+        return {
+            "files": [VECTORS_FILE, TOKENIZER_FILE],
+            "dimension": dimension,
+            "method": "model2vec-style distillation, mean pooling, SIF 1e-4, no PCA",
+            "sif_coefficient": SIF_COEFFICIENT,
+            "partial_vocabulary": only_tokens is not None,
+        }
+    if only_tokens is not None:
+        raise InputError(backend, "a partial vocabulary applies to the static backend only")
+    from autocode.embed.onnx_backend import (
+        ONNX_FILE,
+        TOKENIZER_FILE,
+        export_onnx,
+        model_settings,
+        quantize_int8,
+    )
+
+    settings = model_settings(source)
+    try:
+        if backend == "onnx":
+            export_onnx(source, staging / ONNX_FILE, settings["pooling"])
+        else:
+            export_onnx(source, staging / "fp32.onnx", settings["pooling"])
+            quantize_int8(staging / "fp32.onnx", staging / ONNX_FILE)
+            (staging / "fp32.onnx").unlink()
+    except (RuntimeError, ValueError, ImportError) as error:
+        raise AutocodeError(f"{source}: ONNX export failed: {error}") from None
+    shutil.copyfile(source / TOKENIZER_FILE, staging / TOKENIZER_FILE)
+    dimension = _hidden_size(source)
+    return {"files": [ONNX_FILE, TOKENIZER_FILE], "dimension": dimension, **settings}
+
+
+def _hidden_size(source: Path) -> int:
+    config = json.loads((source / "config.json").read_text())
+    return int(config.get("hidden_size") or config.get("dim") or 0)
+
+
+def built_backends(model: str | None = None) -> list[BuiltBackend]:
+    """Each buildable backend of `model`: its folder and manifest, or why it cannot be used."""
+    rows = []
+    for backend in BACKENDS[1:]:
+        folder = artefact_dir(model, backend)
+        if not (folder / MANIFEST).is_file():
+            rows.append(BuiltBackend(backend, folder, None, "not built"))
+            continue
+        try:
+            rows.append(BuiltBackend(backend, folder, read_manifest(model, backend)))
+        except InputError as error:
+            rows.append(BuiltBackend(backend, folder, None, str(error)))
+    return rows
