@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev demo test lint benchmarks benchmark-finetune clean
+.PHONY: install install-dev demo test lint benchmarks benchmark-finetune clean package-data seed-model
 
 $(RUNTIME_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,15 +27,15 @@ install-dev: $(DEV_STAMP)
 
 demo: $(RUNTIME_STAMP)
 	# 1. Leave-one-participant-out agreement of the classifier and baselines with the seed study.
-	$(BIN)/autocode evaluate --corpus corpus/seed --json reports/seed-evaluation.json \
+	$(BIN)/autocode evaluate --corpus seed --json reports/seed-evaluation.json \
 		--markdown reports/seed-evaluation.md
 	# 2. Suggested codes for the example transcripts, with the shipped classifier.
-	$(BIN)/autocode suggest examples/transcripts --model models/seed-themes --out reports/suggest
+	$(BIN)/autocode suggest examples/transcripts --model seed-themes --out reports/suggest
 	# 3. The seed study's saturation curve.
 	$(BIN)/autocode saturation --coded corpus/seed/excerpts.csv --interview-column participant \
 		--code-column themes --order-by name --out reports/saturation
 	# 4. Batch-code the examples into a project (resumable) and export it for QDA tools.
-	$(BIN)/autocode code examples/transcripts --model models/seed-themes --project reports/project
+	$(BIN)/autocode code examples/transcripts --model seed-themes --project reports/project
 	$(BIN)/autocode export --project reports/project reports/examples.qdpx
 	@echo
 	@echo "Evaluation:      reports/seed-evaluation.md"
@@ -61,6 +61,22 @@ benchmarks: $(DEV_STAMP)
 # About 20 minutes on 2 cores: contrastive fine-tuning of the embedder in every fold.
 benchmark-finetune: $(DEV_STAMP)
 	$(BIN)/python benchmarks/finetune.py
+
+# The shipped model and corpus are package data; models/ and corpus/ are their sources
+# (tests/test_packaged_data.py checks that the copies are equal).
+package-data:
+	rm -rf src/autocode/data/models src/autocode/data/corpus
+	mkdir -p src/autocode/data/models src/autocode/data/corpus
+	cp -R models/seed-themes src/autocode/data/models/
+	cp -R corpus/seed src/autocode/data/corpus/
+
+# Retrain the shipped classifier on the seed corpus, with its cross-validated agreement on the card.
+seed-model: $(RUNTIME_STAMP)
+	$(MAKE) package-data
+	$(BIN)/autocode evaluate --corpus seed --json reports/seed-evaluation.json -q > /dev/null
+	$(BIN)/autocode train --corpus seed --out models/seed-themes \
+		--evaluation reports/seed-evaluation.json
+	$(MAKE) package-data
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info src/*.egg-info

@@ -56,6 +56,7 @@ from autocode.cluster_agreement import cluster_agreement
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, load_sentence_model
 from autocode.io import read_many
+from autocode.models import excerpts_from_corpus
 from autocode.segment import SegmentConfig, segment_many
 from autocode.suggest import SuggestConfig, suggest
 from autocode.suggest.evidence import EvidenceIndex
@@ -170,7 +171,9 @@ def load_models() -> tuple[ThemeClassifier, EvidenceIndex, dict[str, float]]:
     Embedder(classifier.embedder).encode_uncached(["warm up"])
     load_seconds = time.perf_counter() - began
     evidence, evidence_seconds, _ = timed(
-        EvidenceIndex.from_corpus, load_corpus(SEED), Embedder(classifier.embedder)
+        EvidenceIndex.from_excerpts,
+        excerpts_from_corpus(load_corpus(SEED)),
+        Embedder(classifier.embedder),
     )
     return (
         classifier,

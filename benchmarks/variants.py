@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from autocode.classify import ThemeClassifier, WeakExamples
-from autocode.thresholds import top_k_mask
+from autocode.classify.thresholds import top_k_mask
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MIN_SENTENCE_WORDS = 4

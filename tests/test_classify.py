@@ -9,10 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autocode.classifier_files import CARD_FILE, WEIGHTS_FILE
-from autocode.classify import ThemeClassifier, WeakExamples
+from autocode.classify import (
+    CARD_FILE,
+    EXCERPTS_FILE,
+    WEIGHTS_FILE,
+    ModelExcerpt,
+    ThemeClassifier,
+    WeakExamples,
+)
+from autocode.classify.thresholds import choose_thresholds, fold_indices
 from autocode.errors import InputError
-from autocode.thresholds import choose_thresholds, fold_indices
+from autocode.types import Code, Codebook
 
 TEXTS = [
     "We talk to the client every week so they understand what the model can do.",
@@ -65,7 +72,7 @@ def test_min_themes_assigns_the_most_probable_theme() -> None:
 def test_save_and_load_round_trip_without_pickle(fitted: ThemeClassifier, tmp_path: Path) -> None:
     fitted.save(tmp_path / "model", metrics={"note": "test"})
     files = sorted(p.name for p in (tmp_path / "model").iterdir())
-    assert files == sorted([CARD_FILE, WEIGHTS_FILE])
+    assert files == sorted([CARD_FILE, WEIGHTS_FILE, EXCERPTS_FILE])
     card = json.loads((tmp_path / "model" / CARD_FILE).read_text())
     assert card["embedder"]["id"].startswith("all-MiniLM-L6-v2@53aa5117")
     assert card["training"]["n_examples"] == len(TEXTS)
@@ -77,13 +84,34 @@ def test_save_and_load_round_trip_without_pickle(fitted: ThemeClassifier, tmp_pa
         loaded.predict_proba(texts), fitted.predict_proba(texts), atol=1e-6, rtol=0
     )
     assert np.array_equal(loaded.thresholds_, fitted.thresholds_)
+    assert loaded.excerpts_ == [] and loaded.codebook_ == fitted.codebook_
+
+
+def test_a_described_model_carries_its_codebook_and_excerpts(
+    fitted: ThemeClassifier, tmp_path: Path
+) -> None:
+    codebook = Codebook(
+        "study",
+        [Code("T1", "Talk", "Talking to clients."), Code("T3", "Data"), Code("T5", "Retraining")],
+    )
+    excerpts = [ModelExcerpt("e1", TEXTS[0], "interview 1", "P1", ("T1",))]
+    fitted.describe(codebook, excerpts).save(tmp_path / "model")
+    loaded = ThemeClassifier.load(tmp_path / "model")
+    assert loaded.excerpts_ == excerpts
+    assert loaded.codebook_ == codebook and loaded.card_["codebook"]["name"] == "study"
+    with pytest.raises(ValueError, match="lacks the model's codes"):
+        fitted.describe(Codebook("other", [Code("T1", "Talk")]))
+    with pytest.raises(ValueError, match="codes the model does not know"):
+        fitted.describe(codebook, [ModelExcerpt("e2", "x", "s", "P1", ("T9",))])
 
 
 def test_a_failed_save_leaves_the_saved_model_whole(
     fitted: ThemeClassifier, tmp_path: Path
 ) -> None:
     folder = fitted.save(tmp_path / "model")
-    before = {name: (folder / name).read_bytes() for name in (CARD_FILE, WEIGHTS_FILE)}
+    before = {
+        name: (folder / name).read_bytes() for name in (CARD_FILE, WEIGHTS_FILE, EXCERPTS_FILE)
+    }
     other = ThemeClassifier(c=0.1).fit(TEXTS, LABELS)
     with pytest.raises(TypeError):  # the card cannot be written: nothing may be
         other.save(folder, note=object())

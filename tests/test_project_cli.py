@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from autocode.cli import app
 from autocode.io.refi import RefiProject, export_qdpx, validate_project_xml
+from autocode.models import load_model
 from autocode.store import Project
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
 
@@ -412,6 +413,11 @@ def test_train_on_top_level_codes_of_a_real_project(qc_trained: tuple[Path, Path
     assert data["n_units"] == card["training"]["n_examples"] > 100
     with Project.open(project_dir) as project:
         assert project.units("board_2017") and not project.units("admin-1")
+    # Self-contained: the folder carries the coded units it shows as evidence.
+    model = load_model(model_dir)
+    assert model.excerpts_ and {e.source for e in model.excerpts_} == {"board_2017"}
+    assert all(set(e.codes) <= set(model.theme_ids_) and e.codes for e in model.excerpts_)
+    assert model.codebook_.name == "qc project"
 
 
 def test_evaluate_a_model_against_the_human_coding(

@@ -17,8 +17,9 @@ from autocode.corpus import load_corpus
 from autocode.embed import Embedder
 from autocode.errors import InputError
 from autocode.io import read_many
+from autocode.models import excerpts_from_corpus
 from autocode.report.html_assets import highlight, theme_colours
-from autocode.suggest import Suggestions, suggest_codes, theme_codes
+from autocode.suggest import Suggestions, suggest_codes
 from autocode.suggest.evidence import EvidenceIndex
 from autocode.suggest.output import suggestions_report
 
@@ -72,9 +73,9 @@ def rendered(
     result = suggest_codes(
         transcripts,
         classifier,
-        EvidenceIndex.from_corpus(corpus, embedder),
+        EvidenceIndex.from_excerpts(excerpts_from_corpus(corpus), embedder),
         embedder=embedder,
-        themes=theme_codes(classifier, corpus),
+        themes=corpus.codebook.codes,
     )
     page = tmp_path_factory.mktemp("report") / "report.html"
     page.write_text(suggestions_report(result), encoding="utf-8")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from autocode.classify import ThemeClassifier
+from autocode.classify import ThemeClassifier, data_hash
 from autocode.cli import app
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache
@@ -20,6 +20,7 @@ from autocode.errors import InputError
 from autocode.files import write_files_together
 from autocode.io import read_many
 from autocode.methods import train_classifier
+from autocode.models import excerpts_from_corpus
 from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.segment import SegmentConfig
 from autocode.suggest import SuggestConfig, Suggestions, suggest, suggest_codes
@@ -49,12 +50,15 @@ def embedder(cli_cache: Path) -> Embedder:
 def model_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """The shipped model when it loads and matches the corpus; else trained here (~30 s)."""
     try:
-        named = ThemeClassifier.load(SHIPPED_MODEL).card_.get("corpus")
-        if named and Path(named).resolve() == CORPUS.resolve():
+        texts, labels, _ = load_corpus(CORPUS).theme_examples()
+        if ThemeClassifier.load(SHIPPED_MODEL).training_["data_sha256"] == data_hash(texts, labels):
             return SHIPPED_MODEL
     except InputError:
         pass
-    model = train_classifier(load_corpus(CORPUS), embedder)
+    corpus = load_corpus(CORPUS)
+    model = train_classifier(corpus, embedder).describe(
+        corpus.codebook, excerpts_from_corpus(corpus)
+    )
     return model.save(tmp_path_factory.mktemp("model"), corpus=str(CORPUS))
 
 
@@ -260,7 +264,7 @@ def test_report_without_codes_keeps_every_unit_and_adds_extra_sections() -> None
 def test_participants_option_chooses_the_speakers(model_dir: Path, embedder: Embedder) -> None:
     transcripts, _ = read_many([EXAMPLES / "P3_interview.txt"])
     classifier = ThemeClassifier.load(model_dir)
-    evidence = EvidenceIndex.from_corpus(load_corpus(CORPUS), embedder)
+    evidence = EvidenceIndex.from_excerpts(excerpts_from_corpus(load_corpus(CORPUS)), embedder)
     config = SuggestConfig(segment=SegmentConfig(participants=["interviewer"]))
     result = suggest_codes(transcripts, classifier, evidence, embedder=embedder, config=config)
     assert result.units and {u.speaker for u in result.units} == {"Interviewer"}

@@ -17,8 +17,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from autocode.classify import LabelsLike, WeakExamples, labels_to_frame
+from autocode.classify.thresholds import choose_thresholds, out_of_fold_probabilities, top_k_mask
 from autocode.embed import Embedder
-from autocode.thresholds import choose_thresholds, out_of_fold_probabilities, top_k_mask
 
 
 class _ThresholdedBaseline:

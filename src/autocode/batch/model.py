@@ -9,8 +9,7 @@
   settings, a hash of the weights and theme centroids (so a model retrained with other settings
   on the same data codes again) and the segmentation settings (other units are another result).
   A transcript is skipped only when it was coded under the same fingerprint with the same text.
-- codebook: the model's themes, named and defined from the model card when it carries them
-  (`themes: [{id, name, definition}]` or `codebook: {name, themes: [...]}`), else by their ids.
+- codebook: the model's themes as its card names and defines them (`ThemeClassifier.codebook_`).
 """
 
 from __future__ import annotations
@@ -19,13 +18,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from autocode.classify import ThemeClassifier
+from autocode.models import load_model, resolve_model
 from autocode.segment import SegmentConfig
-from autocode.types import Code, Codebook
+from autocode.types import Codebook
 
 
 @dataclass(frozen=True)
@@ -77,40 +76,15 @@ class BatchModel:
         return str(self.classifier.card_.get("training", {}).get("data_sha256") or "unknown")
 
 
-def load_batch_model(directory: str | Path) -> BatchModel:
-    """Load a saved ThemeClassifier (InputError when it is not one) and name it for batch use."""
-    folder = Path(directory)
-    classifier = ThemeClassifier.load(folder)
+def load_batch_model(model: str | Path) -> BatchModel:
+    """Load a saved ThemeClassifier by shipped name or folder (InputError when it is not one)
+    and name it for batch use."""
+    folder = resolve_model(model)
+    classifier = load_model(folder)
     card = classifier.card_
     name = folder.resolve().name
     data_hash = str(card.get("training", {}).get("data_sha256") or "")
     version = str(card.get("autocode_version") or "unknown")
     if data_hash:
         version = f"{version}+{data_hash[:8]}"
-    return BatchModel(classifier, name, version, card_codebook(card, name))
-
-
-def card_codebook(card: dict[str, Any], default_name: str) -> Codebook:
-    """The model's themes as a Codebook, with names and definitions where the card has them."""
-    section = card.get("codebook") if isinstance(card.get("codebook"), dict) else {}
-    entries = card.get("themes") or section.get("themes") or section.get("codes") or []
-    described: dict[str, dict[str, Any]] = {}
-    if isinstance(entries, dict):
-        entries = [
-            {"id": key, **(value if isinstance(value, dict) else {"name": value})}
-            for key, value in entries.items()
-        ]
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and entry.get("id") is not None:
-            described[str(entry["id"])] = entry
-    codes = []
-    for theme_id in card["theme_ids"]:
-        entry = described.get(str(theme_id), {})
-        codes.append(
-            Code(
-                id=str(theme_id),
-                name=str(entry.get("name") or theme_id),
-                definition=str(entry.get("definition") or entry.get("statement") or "").strip(),
-            )
-        )
-    return Codebook(str(section.get("name") or default_name), codes)
+    return BatchModel(classifier, name, version, classifier.codebook_)

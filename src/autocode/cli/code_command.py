@@ -19,8 +19,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from autocode.cli import reading
+from autocode.cli import model_options, reading
 from autocode.cli.app import app, user_errors
+from autocode.cli.backend_option import BACKEND
 from autocode.types import Transcript
 
 
@@ -65,7 +66,7 @@ class _ProgressBar:
 @user_errors
 def code(
     paths: list[Path] = typer.Argument(..., help="Transcript files or folders."),
-    model: Path = typer.Option(..., "--model", help="Folder of a saved theme classifier."),
+    model: str = model_options.MODEL,
     project: Path = typer.Option(..., "--project", help="Project folder (created if missing)."),
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the exports (default: PROJECT/exports)."
@@ -85,6 +86,13 @@ def code(
     ),
     report: bool = typer.Option(True, help="Also write report.html (up to 20,000 units)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    backend: str | None = BACKEND,
+    cluster: str | None = typer.Option(
+        None,
+        "--cluster",
+        help="Code on Dask: local (one worker per 2 cores), local:N, or tcp://HOST:PORT of a "
+        "running scheduler. Needs the distributed extra.",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
     id_column: str | None = reading.ID_COLUMN,
     text_column: str | None = reading.TEXT_COLUMN,
@@ -118,6 +126,8 @@ def code(
             report=report,
             progress=_ProgressBar(progress),
             read_options=reading.read_options(id_column, text_column, sheet),
+            backend=backend,
+            cluster=cluster,
         )
     if json_output:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -10,8 +10,10 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from autocode.cli import model_options
 from autocode.cli import project_options as options
 from autocode.cli.app import app, user_errors
+from autocode.cli.backend_option import BACKEND
 from autocode.errors import InputError
 from autocode.files import write_text_atomic
 
@@ -19,9 +21,7 @@ from autocode.files import write_text_atomic
 @app.command()
 @user_errors
 def evaluate(
-    corpus: Path = typer.Option(
-        Path("corpus/seed"), "--corpus", help="Corpus folder (excerpts.csv, codebook.yaml, ...)."
-    ),
+    corpus: str = model_options.CORPUS,
     json_path: Path | None = typer.Option(None, "--json", help="Write the full results as JSON."),
     markdown_path: Path | None = typer.Option(
         None, "--markdown", help="Also write the Markdown report to this file."
@@ -32,8 +32,8 @@ def evaluate(
     project: Path | None = typer.Option(
         None, "--project", help="Compare with the human coding in this project instead."
     ),
-    model: Path | None = typer.Option(
-        None, "--model", help="Project: the saved model to compare with the human coding."
+    model: str | None = typer.Option(
+        None, "--model", help="Project: the model (name or folder) to compare with the coding."
     ),
     cross_validate: bool = typer.Option(
         False,
@@ -52,6 +52,7 @@ def evaluate(
     min_overlap: float | None = options.MIN_OVERLAP,
     whole_transcripts: bool = options.WHOLE_TRANSCRIPTS,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
+    backend: str | None = BACKEND,
 ) -> None:
     """Cross-validate the theme classifier by participant and print agreement as Markdown.
 
@@ -82,9 +83,10 @@ def evaluate(
     from autocode.embed import Embedder
     from autocode.evaluate import evaluation_document
     from autocode.methods import baseline_methods, classifier_method
+    from autocode.models import resolve_corpus
     from autocode.report.evaluation import render_markdown
 
-    loaded = load_corpus(corpus)
+    loaded = load_corpus(resolve_corpus(corpus))
     embedder = Embedder()
     methods = [classifier_method(loaded, embedder)]
     if baselines:
@@ -112,7 +114,7 @@ def _write_outputs(
 
 def _evaluate_project(
     selection: options.ProjectSelection,
-    model: Path | None,
+    model: str | None,
     cross_validate: bool,
     folds: int,
     baselines: bool,
@@ -120,8 +122,8 @@ def _evaluate_project(
     seed: int,
     status: Console,
 ) -> dict[str, Any]:
-    from autocode.classify import ThemeClassifier
     from autocode.embed import Embedder
+    from autocode.models import load_model, resolve_model
     from autocode.project.agreement import (
         agreement_document,
         cross_validate_examples,
@@ -134,13 +136,13 @@ def _evaluate_project(
         raise InputError(selection.project, "give either --model MODEL or --cross-validate")
     with selection.open() as (store, embedder):
         if model is not None:
-            classifier = ThemeClassifier.load(model)
+            classifier = load_model(model)
             training = classifier.card_.get("training_data") or {}
             selection.defaults_from(training, store.codebooks())
             examples = selection.examples(store, embedder, status, classifier.theme_ids_)
             classifier.use_embedder(Embedder(classifier.embedder, cache=store))
             with status.status(f"coding {len(examples.units)} units"):
-                predictions = [predict_units(classifier, examples, model.name)]
+                predictions = [predict_units(classifier, examples, resolve_model(model).name)]
             return agreement_document(
                 examples,
                 predictions,

@@ -20,7 +20,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from autocode.cli import model_options
 from autocode.cli.app import app, user_errors
+from autocode.cli.backend_option import BACKEND
 from autocode.saturation.codes import SaturationInputError
 
 CODE_SOURCES = ("clusters", "themes")
@@ -41,9 +43,7 @@ def saturation(
     codes: str = typer.Option(
         "clusters", "--codes", help="clusters: candidate codes; themes: the classifier's themes."
     ),
-    model: Path = typer.Option(
-        Path("models/seed-themes"), "--model", help="Theme classifier folder for --codes themes."
-    ),
+    model: str = model_options.MODEL,
     embed_model: str | None = typer.Option(
         None, "--embed-model", help="sentence-transformers model for clusters (default: offline)."
     ),
@@ -101,6 +101,7 @@ def saturation(
         "(units highlighted by code or theme) with the saturation section added.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
+    backend: str | None = BACKEND,
 ) -> None:
     """Code saturation (Guest, Namey & Chen 2020) with its curve, band over orders and Chao2."""
     from autocode.saturation.guest import check_guest_parameters
@@ -223,9 +224,9 @@ def _codes_of_transcripts(
     )
     classifier = None
     if codes == "themes":
-        from autocode.classify import ThemeClassifier
+        from autocode.models import load_model
 
-        classifier = ThemeClassifier.load(model)
+        classifier = load_model(model)
         embed_model = classifier.embedder
     embedder = _embedder(embed_model, cache, no_cache)
     with status.status(f"segmenting and embedding {len(transcripts)} transcripts"):

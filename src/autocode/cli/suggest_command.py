@@ -19,8 +19,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from autocode.cli import reading
+from autocode.cli import model_options, reading
 from autocode.cli.app import app, user_errors
+from autocode.cli.backend_option import BACKEND
 
 
 class _Steps:
@@ -67,12 +68,13 @@ def _summary(out: Path, files: dict[str, Path], counts: dict[str, int], errors: 
 @user_errors
 def suggest(
     paths: list[Path] = typer.Argument(..., help="Transcript files or folders (searched deeply)."),
-    model: Path = typer.Option(
-        Path("models/seed-themes"), "--model", help="Folder of a saved theme classifier."
-    ),
+    model: str = model_options.MODEL,
     out: Path = typer.Option(..., "--out", help="Folder for units.csv, codes.csv, report.html."),
-    corpus: Path | None = typer.Option(
-        None, "--corpus", help="Hand-coded corpus for evidence; default: the model's own."
+    corpus: str | None = typer.Option(
+        None,
+        "--corpus",
+        help="Hand-coded corpus (shipped name or folder) for evidence; default: the excerpts "
+        "the model folder carries.",
     ),
     participants: str | None = typer.Option(
         None,
@@ -82,6 +84,7 @@ def suggest(
     ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first unreadable file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or messages."),
+    backend: str | None = BACKEND,
     json_summary: bool = typer.Option(
         False, "--json", help="Print a machine-readable summary on stdout."
     ),

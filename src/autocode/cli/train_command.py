@@ -8,15 +8,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from autocode.cli import model_options
 from autocode.cli import project_options as options
 from autocode.cli.app import app, user_errors
+from autocode.cli.backend_option import BACKEND
 from autocode.errors import InputError
 
 
 @app.command()
 @user_errors
 def train(
-    corpus: Path = typer.Option(Path("corpus/seed"), "--corpus", help="Corpus folder."),
+    corpus: str = model_options.CORPUS,
     out: Path = typer.Option(..., "--out", help="Folder to save the model in."),
     evaluation: Path | None = typer.Option(
         None, "--evaluation", help="JSON from `autocode evaluate` to record in the model card."
@@ -33,6 +35,7 @@ def train(
     min_overlap: float | None = options.MIN_OVERLAP,
     whole_transcripts: bool = options.WHOLE_TRANSCRIPTS,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
+    backend: str | None = BACKEND,
 ) -> None:
     """Train the shipped classifier configuration on the whole corpus (or project coding)."""
     status = Console(stderr=True, quiet=quiet)
@@ -56,31 +59,26 @@ def train(
     from autocode.embed import Embedder
     from autocode.methods import SHIPPED, train_classifier
     from autocode.modelcard import card_metrics
+    from autocode.models import excerpts_from_corpus, resolve_corpus
 
-    loaded = load_corpus(corpus)
+    loaded = load_corpus(resolve_corpus(corpus))
     with status.status("training"):
         model = train_classifier(loaded, Embedder())
+    model.describe(loaded.codebook, excerpts_from_corpus(loaded, model.theme_ids_))
     metrics = card_metrics(evaluation, model.training_["data_sha256"]) if evaluation else {}
-    codebook = {
-        "name": loaded.codebook.name,
-        "themes": [
-            {"id": c.id, "name": c.name, "definition": c.definition} for c in loaded.codebook.codes
-        ],
-    }
-    model.save(
-        out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__, codebook=codebook
-    )
+    model.save(out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__)
     status.print(f"saved {out}")
 
 
 def _train_on_project(selection: options.ProjectSelection, out: Path, status: Console) -> None:
     from autocode.methods import SHIPPED
-    from autocode.project.training import card_sections, fit_classifier
+    from autocode.project.training import card_sections, fit_classifier, model_excerpts
 
     with selection.open() as (store, embedder):
         examples = selection.examples(store, embedder, status)
         with status.status(f"training on {len(examples.units)} units"):
             model = fit_classifier(examples, embedder)
+        model.describe(examples.codebook, model_excerpts(examples))
         model.save(out, settings=SHIPPED.__dict__, **card_sections(examples, store))
     positives = ", ".join(f"{examples.name(c)} {n}" for c, n in examples.positives().items())
     options.say(

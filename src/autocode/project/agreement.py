@@ -33,11 +33,11 @@ from autocode.agreement import agreement_report, character_agreement, weighted_m
 from autocode.baselines import DefinitionSimilarityBaseline, MajorityBaseline, TfidfBaseline
 from autocode.bootstrap import MACRO
 from autocode.classify import ThemeClassifier
+from autocode.classify.thresholds import fold_indices
 from autocode.evaluate import Method
 from autocode.evaluate import _clean as json_ready
 from autocode.methods import SHIPPED, ClassifierSettings
 from autocode.project.training import Span, UnitExamples, fold_groups, weak_examples
-from autocode.thresholds import fold_indices
 
 if TYPE_CHECKING:
     from autocode.embed import Embedder

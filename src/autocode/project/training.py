@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from autocode.classify import ThemeClassifier, WeakExamples
+from autocode.classify import ModelExcerpt, ThemeClassifier, WeakExamples
 from autocode.errors import InputError
 from autocode.methods import SHIPPED, ClassifierSettings
 from autocode.segment import SegmentConfig, segment_many
@@ -371,20 +371,30 @@ def fit_classifier(
     )
 
 
+def model_excerpts(examples: UnitExamples) -> list[ModelExcerpt]:
+    """The units that carry a code, as the excerpts a model trained on them keeps as evidence
+    (source: the transcript id; participant: the unit's group)."""
+    excerpts = []
+    for unit, group, row in zip(
+        examples.units, examples.groups, examples.labels.to_numpy(), strict=True
+    ):
+        codes = tuple(code for code, flag in zip(examples.code_ids, row, strict=True) if flag)
+        if codes:
+            excerpts.append(
+                ModelExcerpt(
+                    excerpt_id=f"{unit.transcript_id}#{unit.index}",
+                    text=unit.text,
+                    source=unit.transcript_id,
+                    participant=group,
+                    codes=codes,
+                )
+            )
+    return excerpts
+
+
 def card_sections(examples: UnitExamples, project: Project) -> dict[str, Any]:
-    """Model card sections: the codebook (batch coding stores the model's codings under it)
-    and what the model was trained on."""
+    """The model card section on what the model was trained on (the codebook comes from
+    `ThemeClassifier.describe`)."""
     return {
-        "codebook": {
-            "name": examples.codebook.name,
-            "themes": [
-                {
-                    "id": code,
-                    "name": examples.name(code),
-                    "definition": examples.codebook.get(code).definition,
-                }
-                for code in examples.code_ids
-            ],
-        },
         "training_data": {"project": str(project.path.resolve()), **examples.describe()},
     }

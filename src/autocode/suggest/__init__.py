@@ -21,13 +21,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autocode.classifier_files import CARD_FILE, WEIGHTS_FILE
-from autocode.classify import ThemeClassifier, data_hash
+from autocode.classify import (
+    CARD_FILE,
+    EXCERPTS_FILE,
+    WEIGHTS_FILE,
+    ModelExcerpt,
+    ThemeClassifier,
+    data_hash,
+)
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
-from autocode.corpus import Corpus, load_corpus
 from autocode.embed import Embedder, EmbeddingCache, default_cache_path, model_identity
 from autocode.errors import AutocodeError, InputError
 from autocode.io import read_many
+from autocode.models import (
+    DEFAULT_MODEL,
+    excerpts_from_corpus,
+    load_model,
+    resolve_corpus,
+    resolve_model,
+)
 from autocode.segment import SegmentConfig, segment_many
 from autocode.suggest.evidence import EvidenceIndex, Excerpt
 from autocode.types import Code, Transcript, Unit
@@ -101,51 +113,46 @@ def _no_progress(name: str, total: int | None) -> Callable[[int], None]:
 
 
 def model_fingerprint(model_dir: str | Path) -> str:
-    """Short SHA-256 of a saved classifier's card and weights: which model made a run."""
+    """Short SHA-256 of a saved classifier's files: which model made a run."""
     digest = hashlib.sha256()
-    for name in (CARD_FILE, WEIGHTS_FILE):
-        digest.update((Path(model_dir) / name).read_bytes())
+    for name in (CARD_FILE, WEIGHTS_FILE, EXCERPTS_FILE):
+        path = Path(model_dir) / name
+        if path.is_file():
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def load_model_and_corpus(
-    model_dir: str | Path, corpus_dir: str | Path | None = None
-) -> tuple[ThemeClassifier, Corpus, list[str]]:
-    """The classifier, the hand-coded corpus its evidence comes from, and warnings.
+def load_model_and_excerpts(
+    model: str | Path = DEFAULT_MODEL, corpus: str | Path | None = None
+) -> tuple[ThemeClassifier, list[ModelExcerpt], list[str]]:
+    """The classifier (by shipped name or folder), the hand-coded excerpts shown as evidence,
+    and warnings.
 
-    Without `corpus_dir` the corpus the model card names is used. A corpus other than the
-    model's training data still works (its excerpts are shown as evidence) but is warned about.
+    Without `corpus` the excerpts are the ones the model folder carries. Another corpus (by name
+    or folder) still works as evidence but is warned about when the model was not trained on it.
     """
-    classifier = ThemeClassifier.load(model_dir)
-    if corpus_dir is None:
-        named = classifier.card_.get("corpus")
-        if not named or not Path(named).is_dir():
-            raise InputError(
-                model_dir, "the model card names no corpus folder that exists here; give --corpus"
-            )
-        corpus_dir = named
-    corpus = load_corpus(corpus_dir)
+    classifier = load_model(model)
+    if corpus is None:
+        return classifier, list(classifier.excerpts_ or []), []
+    from autocode.corpus import load_corpus
+
+    folder = resolve_corpus(corpus)
+    loaded = load_corpus(folder)
     warnings = []
-    texts, labels, _ = corpus.theme_examples()
+    texts, labels, _ = loaded.theme_examples()
     if data_hash(texts, labels.reindex(columns=classifier.theme_ids_, fill_value=0)) != (
         classifier.training_.get("data_sha256")
     ):
         warnings.append(
-            f"{corpus_dir}: not the data the model was trained on; its excerpts are shown as "
+            f"{corpus}: not the data the model was trained on; its excerpts are shown as "
             "evidence all the same"
         )
-    return classifier, corpus, warnings
-
-
-def theme_codes(classifier: ThemeClassifier, corpus: Corpus) -> list[Code]:
-    """The classifier's themes with names (and colours) from the corpus codebook."""
-    known = {code.id: code for code in corpus.codebook.codes}
-    return [known.get(theme_id, Code(theme_id, theme_id)) for theme_id in classifier.theme_ids_]
+    return classifier, excerpts_from_corpus(loaded, classifier.theme_ids_), warnings
 
 
 def suggest(
     paths: Iterable[str | Path],
-    model_dir: str | Path,
+    model_dir: str | Path = DEFAULT_MODEL,
     *,
     corpus_dir: str | Path | None = None,
     config: SuggestConfig | None = None,
@@ -164,7 +171,7 @@ def suggest(
     """
     config = config or SuggestConfig()
     progress = progress or _no_progress
-    classifier, corpus, warnings = load_model_and_corpus(model_dir, corpus_dir)
+    classifier, excerpts, warnings = load_model_and_excerpts(model_dir, corpus_dir)
     paths = [Path(p) for p in paths]
     tick = progress("reading", None)
     transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
@@ -175,7 +182,7 @@ def suggest(
     if embedder is None:
         cache = EmbeddingCache(default_cache_path()) if use_cache else None
         embedder = Embedder(classifier.embedder, cache=cache)
-    evidence = EvidenceIndex.from_corpus(corpus, embedder)
+    evidence = EvidenceIndex.from_excerpts(excerpts, embedder)
     result = suggest_codes(
         transcripts,
         classifier,
@@ -183,7 +190,7 @@ def suggest(
         embedder=embedder,
         config=config,
         progress=progress,
-        themes=theme_codes(classifier, corpus),
+        themes=classifier.codebook_.codes,
     )
     result.errors = errors
     result.settings.update(
@@ -192,10 +199,10 @@ def suggest(
             "errors": [str(error) for error in errors],
             "model": {
                 "path": str(model_dir),
-                "fingerprint": model_fingerprint(model_dir),
+                "fingerprint": model_fingerprint(resolve_model(model_dir)),
                 **result.settings["model"],
             },
-            "corpus": str(corpus.directory),
+            "corpus": str(corpus_dir) if corpus_dir is not None else None,
             "warnings": warnings,
         }
     )

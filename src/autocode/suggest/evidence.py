@@ -3,7 +3,8 @@
 A theme suggestion is only as good as what it rests on. Showing the researcher the most similar
 excerpts the human coders themselves coded (with their themes) lets them judge each suggestion
 instead of trusting a number. Similarity is the cosine of the embeddings (vectors from the same
-embedder the classifier uses). Ties are broken by corpus order, so results are deterministic.
+embedder the classifier uses). Ties are broken by excerpt order, so results are deterministic.
+The excerpts come from the model folder itself (`ThemeClassifier.excerpts_`), or from a corpus.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autocode.corpus import Corpus, split_ids
+from autocode.classify import ModelExcerpt
 from autocode.embed import Embedder
 
 
@@ -26,10 +27,11 @@ class Excerpt:
     themes: tuple[str, ...]
     text: str
     similarity: float
+    source: str = ""
 
 
 class EvidenceIndex:
-    """The hand-coded excerpts of a corpus with their vectors, searchable by cosine similarity."""
+    """Hand-coded excerpts with their vectors, searchable by cosine similarity."""
 
     def __init__(
         self,
@@ -38,15 +40,17 @@ class EvidenceIndex:
         themes: Sequence[Sequence[str]],
         texts: Sequence[str],
         vectors: np.ndarray,
+        sources: Sequence[str] | None = None,
     ) -> None:
         self.excerpt_ids = list(excerpt_ids)
+        self.sources = list(sources) if sources is not None else [""] * len(self.excerpt_ids)
         self.participants = list(participants)
         self.themes = [tuple(row) for row in themes]
         self.texts = list(texts)
         matrix = np.asarray(vectors, dtype=np.float32)
         if not len(self.excerpt_ids) == len(self.participants) == len(self.themes) == len(
             self.texts
-        ) or matrix.shape[0] != len(self.texts):
+        ) == len(self.sources) or matrix.shape[0] != len(self.texts):
             raise ValueError("evidence index: ids, participants, themes, texts and vectors differ")
         norms = np.linalg.norm(matrix, axis=1, keepdims=True) if matrix.size else 1.0
         self.vectors = matrix / np.maximum(norms, 1e-12)
@@ -55,16 +59,16 @@ class EvidenceIndex:
         return len(self.texts)
 
     @classmethod
-    def from_corpus(cls, corpus: Corpus, embedder: Embedder) -> EvidenceIndex:
-        """The corpus's distinct utterances that carry a theme (what a classifier trains on)."""
-        rows = corpus.utterances()
-        rows = rows[rows["themes"] != ""]
+    def from_excerpts(cls, excerpts: Sequence[ModelExcerpt], embedder: Embedder) -> EvidenceIndex:
+        """The excerpts a model carries (`ThemeClassifier.excerpts_`), embedded."""
+        texts = [excerpt.text for excerpt in excerpts]
         return cls(
-            excerpt_ids=list(rows["excerpt_id"]),
-            participants=list(rows["participant"]),
-            themes=[split_ids(cell) for cell in rows["themes"]],
-            texts=list(rows["text"]),
-            vectors=embedder.encode(list(rows["text"])),
+            excerpt_ids=[excerpt.excerpt_id for excerpt in excerpts],
+            participants=[excerpt.participant for excerpt in excerpts],
+            themes=[excerpt.codes for excerpt in excerpts],
+            texts=texts,
+            vectors=embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32),
+            sources=[excerpt.source for excerpt in excerpts],
         )
 
     def nearest(self, vectors: np.ndarray, k: int = 1) -> list[list[Excerpt]]:
@@ -91,4 +95,5 @@ class EvidenceIndex:
             themes=self.themes[position],
             text=self.texts[position],
             similarity=round(similarity, 4),
+            source=self.sources[position],
         )

@@ -1,89 +1,43 @@
 """ThemeClassifier: multi-label theme coding of meaning units, scikit-learn style.
 
-Texts are embedded with a frozen sentence-transformers model; one logistic regression per theme
-reads the vectors. Decision thresholds are chosen per theme from out-of-fold probabilities inside
-the training data (grouped by participant when groups are given), never on evaluation data.
+Texts are embedded with a frozen sentence-transformers model; a linear head reads the vectors.
+Decision thresholds are chosen per theme from out-of-fold probabilities inside the training data
+(grouped by participant when groups are given), never on evaluation data.
 
-Artifacts are a JSON model card plus safetensors weights (`autocode.classifier_files`): nothing is
-unpickled on load.
+A fitted model knows its codebook (`codebook_`) and the hand-coded excerpts it shows as evidence
+(`excerpts_`); `save` writes them with the weights (`autocode.classify.files`), so a model folder
+works alone on another machine. Nothing is unpickled on load.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from autocode.classifier_files import load_classifier, model_card, save_classifier
+from autocode import __version__
+from autocode.classify.card import FORMAT, FORMAT_VERSION, card_codebook
+from autocode.classify.excerpts import ModelExcerpt
+from autocode.classify.files import SavedModel, read_model_folder, write_model_folder
+from autocode.classify.heads import HEADS, fit_head, head_proba
+from autocode.classify.novelty import in_domain, novelty_threshold, theme_centroids
+from autocode.classify.thresholds import (
+    choose_thresholds,
+    decide,
+    macro_kappa,
+    out_of_fold_probabilities,
+)
+from autocode.classify.training_data import LabelsLike, WeakExamples, data_hash, labels_to_frame
 from autocode.embed import Embedder
-from autocode.heads import HEADS, fit_head, head_proba
-from autocode.novelty import in_domain, novelty_threshold, theme_centroids
-from autocode.thresholds import choose_thresholds, decide, macro_kappa, out_of_fold_probabilities
+from autocode.errors import InputError
+from autocode.types import Code, Codebook
 
-LabelsLike = pd.DataFrame | Sequence[Sequence[str]]
-Group = str | frozenset[str]
 C_GRID = (0.3, 1.0, 3.0)
 WEAK_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.5)
-
-
-@dataclass
-class WeakExamples:
-    """Extra, weakly-labelled training texts (paraphrases, theme definitions).
-
-    They train the model with `weight` but never choose thresholds. `groups` name the participants
-    each text is about, so cross-validation drops them with the participant they describe.
-    """
-
-    texts: list[str]
-    labels: pd.DataFrame
-    groups: list[frozenset[str]] = field(default_factory=list)
-    weight: float = 0.5
-
-    def __post_init__(self) -> None:
-        if not self.groups:
-            self.groups = [frozenset()] * len(self.texts)
-        if not len(self.texts) == len(self.labels) == len(self.groups):
-            raise ValueError("weak examples: texts, labels and groups differ in length")
-
-    def without(self, held_out: set[str]) -> WeakExamples:
-        keep = [i for i, group in enumerate(self.groups) if not group & held_out]
-        return WeakExamples(
-            texts=[self.texts[i] for i in keep],
-            labels=self.labels.iloc[keep].reset_index(drop=True),
-            groups=[self.groups[i] for i in keep],
-            weight=self.weight,
-        )
-
-
-def labels_to_frame(labels: LabelsLike, theme_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """A 0/1 DataFrame with one column per theme id from a DataFrame or lists of ids."""
-    if isinstance(labels, pd.DataFrame):
-        frame = labels.astype(int).reset_index(drop=True)
-        if theme_ids is not None:
-            frame = frame.reindex(columns=list(theme_ids), fill_value=0)
-        return frame
-    ids = list(theme_ids) if theme_ids is not None else sorted({t for row in labels for t in row})
-    unknown = sorted({t for row in labels for t in row} - set(ids))
-    if unknown:
-        raise ValueError(f"labels use unknown theme ids {unknown}")
-    matrix = np.array([[int(t in set(row)) for t in ids] for row in labels], dtype=int)
-    return pd.DataFrame(matrix.reshape(len(labels), len(ids)), columns=ids)
-
-
-def data_hash(texts: Sequence[str], labels: pd.DataFrame) -> str:
-    """SHA-256 of the training texts and labels, recorded in the model card."""
-    payload = json.dumps(
-        {"texts": list(texts), "labels": labels.astype(int).to_dict(orient="list")},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -201,6 +155,10 @@ class ThemeClassifier:
             "positives": {t: int(frame[t].sum()) for t in self.theme_ids_},
             "data_sha256": data_hash(texts, frame),
         }
+        self.codebook_ = Codebook("themes", [Code(id=t, name=t) for t in self.theme_ids_])
+        self.excerpts_: list[ModelExcerpt] = []
+        self.metrics_: dict[str, Any] = {}
+        self.card_ = self.card()
         return self
 
     def _fit_vectors(
@@ -312,20 +270,131 @@ class ThemeClassifier:
         if not hasattr(self, "coef_"):
             raise RuntimeError("ThemeClassifier is not fitted yet: call fit() or load()")
 
-    # -- persistence (autocode.classifier_files) ----------------------------------------------
+    # -- what the model knows about its training data ------------------------------------------
+    def describe(
+        self, codebook: Codebook, excerpts: Sequence[ModelExcerpt] = ()
+    ) -> ThemeClassifier:
+        """Attach the codebook (names, definitions) and the hand-coded excerpts the model was
+        trained on; `save` writes them into the model folder."""
+        self._check_fitted()
+        missing = [t for t in self.theme_ids_ if t not in codebook.ids]
+        if missing:
+            raise ValueError(f"codebook {codebook.name!r} lacks the model's codes {missing}")
+        unknown = sorted({c for e in excerpts for c in e.codes} - set(self.theme_ids_))
+        if unknown:
+            raise ValueError(f"excerpts carry codes the model does not know: {unknown}")
+        kept = set(self.theme_ids_)
+        self.codebook_ = Codebook(
+            codebook.name,
+            [
+                code if code.parent_id in kept else replace(code, parent_id=None)
+                for code in map(codebook.get, self.theme_ids_)
+            ],
+        )
+        self.excerpts_ = list(excerpts)
+        self.card_ = self.card()
+        return self
+
+    # -- persistence (autocode.classify.files) -------------------------------------------------
     def card(self, metrics: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
         """The model card: what the model is, what it was trained on, how well it did."""
+        from autocode.classify.card import codebook_section
+        from autocode.versions import package_versions
+
         self._check_fitted()
-        return model_card(self, metrics, **extra)
+        embedder = Embedder(self.embedder)
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "autocode_version": __version__,
+            "theme_ids": self.theme_ids_,
+            "embedder": {"name": self.embedder or "all-MiniLM-L6-v2", "id": embedder.model_id},
+            "head": {
+                "type": self.head,
+                "c": self.c,
+                "weak_weight": self.weak_weight,
+                "chosen_c": self.c_,
+                "chosen_weak_weight": self.weak_weight_,
+                "selection": self.selection_.get("candidates", []),
+            },
+            "decision": {
+                "threshold": self.threshold,
+                "thresholds": dict(zip(self.theme_ids_, map(float, self.thresholds_), strict=True)),
+                "min_themes": self.min_themes,
+                "novelty_quantile": self.novelty_quantile,
+                "novelty_tau": self.novelty_tau_,
+                "inner_folds": self.inner_folds,
+            },
+            "training": self.training_,
+            "metrics": metrics or self.metrics_,
+            "versions": package_versions(),
+            "codebook": codebook_section(self.codebook_),
+            **extra,
+        }
 
     def save(
         self, directory: str | Path, metrics: dict[str, Any] | None = None, **extra: Any
     ) -> Path:
-        """Write model.json and weights.safetensors into `directory` (created if needed)."""
-        self._check_fitted()
-        return save_classifier(self, directory, metrics, **extra)
+        """Write model.json, weights.safetensors and excerpts.json into `directory`."""
+        card = self.card(metrics, **extra)
+        tensors = {"coef": self.coef_, "intercept": self.intercept_, "centroids": self.centroids_}
+        return write_model_folder(directory, card, tensors, self.excerpts_)
 
     @classmethod
     def load(cls, directory: str | Path, *, device: str | None = None) -> ThemeClassifier:
-        """Load a saved classifier; checks the format and that the embedder is the same model."""
-        return load_classifier(directory, device=device)
+        """Load a saved classifier; checks the format and that the embedder is the same model.
+
+        A format-1 folder (autocode 0.1) carries no excerpts: `excerpts_` is then None, and
+        `autocode.models.load_model` finds them in the corpus the card names."""
+        saved = read_model_folder(directory)
+        try:
+            model = cls._from_saved(saved, device)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(
+                saved.folder / "model.json",
+                f"model card is incomplete or from another autocode version ({error})",
+            ) from None
+        installed = Embedder(model.embedder).model_id
+        if installed != saved.card["embedder"]["id"]:
+            raise InputError(
+                saved.folder,
+                f"trained with embedder {saved.card['embedder']['id']} but {installed} is "
+                "installed",
+            )
+        return model
+
+    @classmethod
+    def _from_saved(cls, saved: SavedModel, device: str | None) -> ThemeClassifier:
+        """Rebuild a fitted classifier from its files (KeyError/ValueError when incomplete)."""
+        card, tensors = saved.card, saved.tensors
+        decision, head = card["decision"], card["head"]
+        model = cls(
+            card["embedder"]["name"],
+            head=head["type"],
+            c=head["c"],
+            weak_weight=head["weak_weight"],
+            threshold=decision["threshold"],
+            min_themes=decision["min_themes"],
+            novelty_quantile=decision["novelty_quantile"],
+            inner_folds=decision["inner_folds"],
+            device=device,
+        )
+        model.theme_ids_ = [str(t) for t in card["theme_ids"]]
+        model.c_, model.weak_weight_ = head["chosen_c"], head["chosen_weak_weight"]
+        model.selection_ = {"candidates": head["selection"]}
+        model.coef_ = tensors["coef"].astype(np.float64)
+        model.intercept_ = tensors["intercept"].astype(np.float64)
+        model.centroids_ = tensors["centroids"].astype(np.float64)
+        model.novelty_tau_ = decision["novelty_tau"]
+        model.thresholds_ = np.array([decision["thresholds"][t] for t in model.theme_ids_])
+        model.training_ = card["training"]
+        model.metrics_ = card.get("metrics", {})
+        model.codebook_ = card_codebook(card, saved.folder.resolve().name)
+        model.excerpts_ = saved.excerpts
+        model.card_ = card
+        k = len(model.theme_ids_)
+        if model.coef_.shape[0] - k not in ((0, 1) if model.head == "softmax" else (0,)):
+            raise ValueError("weights do not match the model card's themes")
+        if model.centroids_.shape[0] != k or model.thresholds_.shape != (k,):
+            raise ValueError("centroids or thresholds do not match the model card's themes")
+        return model
