@@ -117,8 +117,40 @@ CREATE TABLE coded_transcripts (
 CREATE INDEX coded_transcripts_by_coder ON coded_transcripts(coder);
 """
 
+# The review app's decision log (autocode.store.decisions): append-only, one row per keypress
+# that answered a card; an undo is a row that `reverts` an earlier one. Codings a decision made
+# carry its id, so undoing it removes exactly those codings.
+_V2_DECISIONS = """
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    reviewer TEXT NOT NULL CHECK (substr(reviewer, 1, 6) = 'human:'),
+    codebook TEXT NOT NULL REFERENCES codebooks(name),
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id),
+    unit_idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    action TEXT NOT NULL
+        CHECK (action IN ('accept', 'reject', 'recode', 'none', 'skip', 'flag', 'undo')),
+    codes TEXT NOT NULL DEFAULT '[]',
+    suggestion TEXT NOT NULL DEFAULT '[]',
+    model_version TEXT,
+    memo TEXT NOT NULL DEFAULT '',
+    reverts INTEGER UNIQUE REFERENCES decisions(id),
+    created_at TEXT NOT NULL,
+    CHECK ((action = 'undo') = (reverts IS NOT NULL))
+);
+CREATE INDEX decisions_by_reviewer ON decisions(reviewer, codebook);
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+ALTER TABLE codings ADD COLUMN decision_id INTEGER REFERENCES decisions(id);
+"""
+
 # Append only: never edit a released migration; add a new script that changes the schema.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2_DECISIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
