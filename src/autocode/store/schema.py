@@ -236,7 +236,8 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
         for script in migrations[version:]:
             for statement in split_statements(script):
                 conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {len(migrations)}")
+        if version < len(migrations):  # setting it again would still rewrite the file header
+            conn.execute(f"PRAGMA user_version = {len(migrations)}")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
