@@ -123,11 +123,12 @@ class ArchiveBudget:
         entries, directory_size = record[4], record[5]
         limit = self.limits.max_members
         if entries > limit or directory_size > limit * _DIRECTORY_BYTES_PER_MEMBER:
-            where = f"member {inside}" if inside else "it"
+            where = f"member {inside}: its" if inside else "its"
             raise InputError(
                 self.path,
-                f"{where} lists {entries} members in a {megabytes(directory_size)} table of "
-                f"contents, over the limit of {limit} members ({limit_hint('max_members')})",
+                f"{where} table of contents lists {entries} members "
+                f"({megabytes(directory_size)}), over the limit of {limit} members "
+                f"({limit_hint('max_members')})",
             )
 
 

@@ -29,7 +29,7 @@ class ReadLimits:
     max_members: int = 10_000  # members of one archive
     max_member_mb: float = 128  # uncompressed size of one member
     max_unpacked_mb: float = 256  # everything unpacked for one file, nested archives included
-    max_ratio: float = 200  # uncompressed / compressed size of a member...
+    max_ratio: float = 500  # uncompressed / compressed size of a member...
     ratio_floor_mb: float = 1  # ...counted only for members larger than this
     max_depth: int = 2  # an archive (1) holding archives (2), not deeper
     max_text_mb: float = 32  # a text file (.txt, .md, .vtt, .srt, .html, .csv, .qde, .qdc)
