@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from scipy.optimize import minimize
+from scipy.special import expit
 from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import GroupKFold, KFold
+from threadpoolctl import threadpool_limits
 
 DEFAULT_C = 1.0
 SUGGEST_THRESHOLD = 0.5
@@ -58,18 +60,16 @@ class ReviewLearner:
             raise ValueError(f"weights must have shape ({len(x)},), got {w.shape}")
         k, d = len(self.code_ids), x.shape[1]
         coef, intercept = np.zeros((k, d)), np.zeros(k)
-        for j in range(k):
-            column = y[:, j]
-            if len(x) == 0 or column.all() or not column.any():
-                prior = np.average(column, weights=w) if len(x) and w.sum() > 0 else 0.0
-                prior = float(np.clip(prior, PRIOR_CLIP, 1 - PRIOR_CLIP))
-                intercept[j] = np.log(prior / (1 - prior))
-                continue
-            model = LogisticRegression(
-                C=self.c, class_weight="balanced", max_iter=2000, random_state=self.seed
-            )
-            model.fit(x, column.astype(int), sample_weight=w)
-            coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+        n_positive = y.sum(axis=0)
+        fitted = (n_positive > 0) & (n_positive < len(x))
+        for j in np.flatnonzero(~fitted):
+            prior = np.average(y[:, j], weights=w) if len(x) and w.sum() > 0 else 0.0
+            prior = float(np.clip(prior, PRIOR_CLIP, 1 - PRIOR_CLIP))
+            intercept[j] = np.log(prior / (1 - prior))
+        if fitted.any():
+            # a few hundred rows: BLAS threads only contend (25x slower on a busy machine)
+            with threadpool_limits(limits=1, user_api="blas"):
+                coef[fitted], intercept[fitted] = fit_logistic(x, y[:, fitted], w, self.c)
         self.coef_, self.intercept_ = coef, intercept
         return self
 
@@ -133,6 +133,38 @@ class ReviewLearner:
             fold.fit(x[train], y[train])
             predicted[test] = fold.predict_proba(x[test]) >= self.threshold
         return predicted
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """k class-balanced L2 logistic regressions (one per column of the 0/1 matrix `y`), fitted
+    together by one L-BFGS run: what scikit-learn's LogisticRegression(C=c,
+    class_weight="balanced") fits column by column, with the intercept not penalised, several
+    times faster. Every column must hold both classes. Returns coef (k x d), intercept (k)."""
+    n, d = x.shape
+    k = y.shape[1]
+    positives = y.sum(axis=0)
+    # balanced class weights: n / (2 * count of the row's class), times the row's weight
+    row_weight = np.where(y, n / (2.0 * positives), n / (2.0 * (n - positives))) * weights[:, None]
+    sign = np.where(y, 1.0, -1.0)
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, intercept = theta[: k * d].reshape(k, d), theta[k * d :]
+        margin = sign * (x @ coef.T + intercept)
+        loss = c * np.sum(row_weight * np.logaddexp(0.0, -margin)) + 0.5 * np.sum(coef**2)
+        slope = -c * row_weight * sign * expit(-margin)
+        gradient = np.concatenate([(slope.T @ x + coef).ravel(), slope.sum(axis=0)])
+        return float(loss), gradient
+
+    result = minimize(
+        loss_and_gradient,
+        np.zeros(k * d + k),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 2000, "gtol": 1e-5},
+    )
+    return result.x[: k * d].reshape(k, d), result.x[k * d :]
 
 
 def _kappa(truth: np.ndarray, predicted: np.ndarray) -> float:
