@@ -25,6 +25,7 @@ from autocode.agreement.coders import compare_coders
 from autocode.cli import app
 from autocode.project.coded_csv import read_coded_csv
 from autocode.project.exchange import import_into_project
+from autocode.report.coders import coders_page
 from autocode.store import Project
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
 from test_coders_statistics import DIAGNOSES, DIAGNOSIS_KAPPAS, KRIPPENDORFF_C
@@ -137,11 +138,11 @@ def _interview_project(tmp_path: Path) -> Path:
     """Two interviews, two coders with overlapping spans of one code."""
     texts = {
         "P1": "I moved for work. The winters were lonely. Then I met my neighbours.",
-        "P2": "Work was hard at first. I had nobody to talk to. Now it is fine.",
+        "P2": "Work was hard at first. I had nobody to talk to. Now it is <b>fine</b>.",
     }
     spans = {
         "human:a": {"P1": ["The winters were lonely."], "P2": ["I had nobody to talk to."]},
-        "human:b": {"P1": ["winters were lonely. Then I met"], "P2": ["Now it is fine."]},
+        "human:b": {"P1": ["winters were lonely. Then I met"], "P2": ["Now it is <b>fine</b>."]},
     }
     with Project.create(tmp_path / "p", writer=True) as store:
         store.add_codebook(Codebook("b", [Code("lonely", "Loneliness")]))
@@ -190,8 +191,10 @@ def test_character_level_is_nvivo_style_and_document_level_per_transcript(tmp_pa
     assert documents["codes"]["lonely"]["pairs"][0]["percent_agreement"] == 1.0
     # Disagreements at character level are whole passages: P2 has two (a's span, b's span).
     passages = [d for d in characters.disagreements if d.transcript == "P2"]
-    assert [d.text for d in passages] == ["I had nobody to talk to.", "Now it is fine."]
+    assert [d.text for d in passages] == ["I had nobody to talk to.", "Now it is <b>fine</b>."]
     assert passages[0].coded_by == ("human:a",) and passages[0].not_coded_by == ("human:b",)
+    html = coders_page(characters)
+    assert "Now it is &lt;b&gt;fine&lt;/b&gt;." in html and "<b>fine" not in html
 
 
 def _exam_import(testdata: Path, project: Path, question: str) -> None:
@@ -246,6 +249,12 @@ def test_two_real_coders_compared_from_the_command_line(testdata: Path, tmp_path
         "n_units",
     }
     assert document["codebook_level"]["krippendorff_alpha_nominal"] is None  # several codes each
+    # Restricting the codes keeps the items: coverage counts every code a coder used.
+    one_code = run(
+        "agreement", "--project", project, "--coders", "human:primary,human:secondary",
+        "--code-level", "top", "--codes", next(iter(document["codes"])), "--resamples", "0",
+    )  # fmt: skip
+    assert f"{len(both)} items every coder coded" in one_code
     rows = list(csv.DictReader((out / "a.csv").open(encoding="utf-8")))
     assert len(rows) == document["n_disagreements"] > 0
     html = (out / "a.html").read_text(encoding="utf-8")
@@ -278,6 +287,12 @@ def test_one_file_with_a_column_set_per_coder(testdata: Path, tmp_path: Path) ->
             ]
             assert facts[0] == facts[1] and facts[0]
         assert set(one.codebook("exam").ids) == set(two.codebook("exam").ids)
+        # Two coders' files with --codebook land in one codebook.
+        assert two.codebooks() == ["exam"]
+        assert {c.coder for c in two.codings(codebook="exam")} == {
+            "human:primary",
+            "human:secondary",
+        }
     error = run(
         "import", table, "--project", tmp_path / "bad", "--coder-columns", "human:primary",
         code=2,

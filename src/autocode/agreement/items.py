@@ -153,10 +153,17 @@ def _transcript_items(
             for s in spans
         ]
     ).astype(np.int8)
+    # Coverage counts every code the coder used, not only the codes compared.
     covered = np.stack(
         [
-            _unit_coverage(source, coder, s, labels[i], whole_transcripts)
-            for i, (coder, s) in enumerate(zip(coders, spans, strict=True))
+            _unit_coverage(
+                source,
+                coder,
+                s,
+                unit_labels(units, s or {}, list(s or {}), rule),
+                whole_transcripts,
+            )
+            for coder, s in zip(coders, spans, strict=True)
         ]
     )
     unit_spans = [(unit.start, unit.end) for unit in units]
