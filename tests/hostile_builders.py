@@ -15,8 +15,9 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import docx
 import openpyxl
@@ -53,17 +54,48 @@ def plain(name: str, data: bytes, **options) -> Member:
 
 def write_zip(path: Path, members: Sequence[Member]) -> Path:
     """Write `members` as a zip archive (no zip64: keep each member under 4 GB)."""
-    central = []
     with path.open("wb") as out:
-        for member in members:
-            packed, crc = _pack(member)
-            packed_size = sum(len(data) * times for data, times in packed)
-            size = member.size if member.declared_size is None else member.declared_size
-            name = member.name.encode()
-            offset = out.tell()
-            header = struct.pack(
-                "<4s5H3L2H",
-                b"PK\x03\x04",
+        write_zip_to(out, members)
+    return path
+
+
+def zip_bytes(members: Sequence[Member]) -> bytes:
+    buffer = io.BytesIO()
+    write_zip_to(buffer, members)
+    return buffer.getvalue()
+
+
+def write_zip_to(out: BinaryIO, members: Sequence[Member]) -> None:
+    central = []
+    for member in members:
+        packed, crc = _pack(member)
+        packed_size = sum(len(data) * times for data, times in packed)
+        size = member.size if member.declared_size is None else member.declared_size
+        name = member.name.encode()
+        offset = out.tell()
+        header = struct.pack(
+            "<4s5H3L2H",
+            b"PK\x03\x04",
+            20,
+            member.flags,
+            member.method,
+            0,
+            0x21,
+            crc,
+            packed_size,
+            size,
+            len(name),
+            0,
+        )
+        out.write(header + name)
+        for data, times in packed:
+            for _ in range(times):
+                out.write(data)
+        central.append(
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
                 20,
                 member.flags,
                 member.method,
@@ -74,42 +106,19 @@ def write_zip(path: Path, members: Sequence[Member]) -> Path:
                 size,
                 len(name),
                 0,
+                0,
+                0,
+                0,
+                0,
+                offset,
             )
-            out.write(header + name)
-            for data, times in packed:
-                for _ in range(times):
-                    out.write(data)
-            central.append(
-                struct.pack(
-                    "<4s6H3L5H2L",
-                    b"PK\x01\x02",
-                    20,
-                    20,
-                    member.flags,
-                    member.method,
-                    0,
-                    0x21,
-                    crc,
-                    packed_size,
-                    size,
-                    len(name),
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    offset,
-                )
-                + name
-            )
-        start = out.tell()
-        directory = b"".join(central)
-        out.write(directory)
-        count = len(central)
-        out.write(
-            struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory), start, 0)
+            + name
         )
-    return path
+    start = out.tell()
+    directory = b"".join(central)
+    out.write(directory)
+    count = len(central)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory), start, 0))
 
 
 def _pack(member: Member) -> tuple[list[tuple[bytes, int]], int]:
@@ -128,7 +137,7 @@ def _pack(member: Member) -> tuple[list[tuple[bytes, int]], int]:
     return [*packed, (b"\x03\x00", 1)], crc  # an empty final block ends the stream
 
 
-@cache
+@lru_cache(maxsize=64)
 def _deflated_block(data: bytes) -> bytes:
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
