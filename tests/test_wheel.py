@@ -80,8 +80,9 @@ def test_every_job_runs_from_an_empty_folder(installed: dict[str, str], workdir:
     assert (workdir / "study" / "autocode.sqlite").is_file()
 
     saturation = _run(
-        installed, workdir, "saturation", "interviews", "--codes", "themes", "--out", "sat"
-    )
+        installed, workdir, "saturation", "interviews", "--codes", "themes", "--base-size", "3",
+        "--out", "sat",
+    )  # fmt: skip
     assert saturation.returncode == 0, saturation.stderr
     assert (workdir / "sat" / "saturation.json").is_file()
 
