@@ -50,3 +50,31 @@ def _check_transcript(transcript: Transcript) -> None:
 def check_transcript() -> Callable[[Transcript], None]:
     """Asserts the invariants every reader's Transcript keeps (see _check_transcript)."""
     return _check_transcript
+
+
+HOSTILE_TRANSCRIPT = """Interviewer: What did you type into the monitoring dashboard?
+
+P20: I typed <script>window.__pwned = 1</script> into the search box & the model alert fired.
+
+Interviewer: What happened when you deployed it?
+
+P20: The <img src=x onerror="window.__pwned = 2"> tag showed up in the deployment report, so we retrained the model.
+"""
+
+
+@pytest.fixture(scope="session")
+def review_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small project coded by the shipped model (two example interviews and one transcript
+    full of markup), built once per session for the review tests; copy it before writing."""
+    from autocode.batch import code_transcripts
+    from autocode.review import ReviewSession
+
+    folder = tmp_path_factory.mktemp("review-source")
+    for name in ("P1_interview.txt", "P6_interview.txt"):
+        (folder / name).write_text((REPO_ROOT / "examples" / "transcripts" / name).read_text())
+    (folder / "hostile.txt").write_text(HOSTILE_TRANSCRIPT, encoding="utf-8")
+    project = tmp_path_factory.mktemp("review") / "project"
+    code_transcripts([folder], "seed-themes", project, report=False)
+    # Once, so that every server started on a copy finds the excerpt vectors in the project.
+    ReviewSession.open(project, reviewer="setup", candidate_codes=False).close()
+    return project
