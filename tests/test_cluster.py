@@ -143,11 +143,13 @@ def test_exemplars_belong_to_their_code_and_are_closest_to_its_centre(
         assert len(code.exemplars) == min(3, code.size)
         assert set(code.exemplars) <= set(code.unit_indices)
         assert code.exemplar_texts == tuple(seed["texts"][i] for i in code.exemplars)
-        members = seed_vectors[list(code.unit_indices)]
+        core = [i for i in code.unit_indices if seed_codes.membership[i] == "core"]
+        assert len(core) == code.core_size and set(code.exemplars) <= set(core)
+        members = seed_vectors[core]
         centre = members.mean(axis=0)
         closeness = members @ (centre / np.linalg.norm(centre))
         assert seed_codes.labels[code.exemplars[0]] == seed_codes.codes.index(code)
-        assert code.unit_indices[int(closeness.argmax())] == code.exemplars[0]
+        assert core[int(closeness.argmax())] == code.exemplars[0]
 
 
 def test_codes_count_transcripts_and_participants(seed_codes: CodeSet, seed: dict) -> None:
@@ -337,18 +339,29 @@ def test_outliers_can_be_assigned_to_the_nearest_code(
     seed: dict, seed_vectors: np.ndarray, seed_codes: CodeSet
 ) -> None:
     units = make_units(seed["texts"], seed["groups"])
-    assert seed_codes.reassigned == []
+    none = find_candidate_codes(units, seed_vectors, config=ClusterConfig(assign_outliers=False))
+    assert none.reassigned == [] and set(none.membership) <= {"core", "unassigned"}
     everything = find_candidate_codes(
-        units, seed_vectors, config=ClusterConfig(assign_outliers=True, assign_min_similarity=-1)
+        units, seed_vectors, config=ClusterConfig(assign_min_similarity=-1)
     )
     assert everything.outliers == []
-    assert everything.reassigned == seed_codes.outliers
-    kept = everything.labels[seed_codes.labels >= 0]
-    assert np.array_equal(kept, seed_codes.labels[seed_codes.labels >= 0])
+    assert everything.reassigned == none.outliers
+    core = none.labels >= 0
+    same = cluster_agreement(everything.labels[core], none.labels[core], include_outliers=True)
+    assert same.ari == 1.0  # the core members keep their codes (numbered by final size)
     strict = find_candidate_codes(
-        units, seed_vectors, config=ClusterConfig(assign_outliers=True, assign_min_similarity=0.99)
+        units, seed_vectors, config=ClusterConfig(assign_min_similarity=0.99)
     )
-    assert strict.outliers == seed_codes.outliers and strict.reassigned == []
+    assert strict.outliers == none.outliers and strict.reassigned == []
+    # the default threshold comes from the core members: a low quantile of their similarity
+    assert set(seed_codes.reassigned) < set(none.outliers)
+    assert seed_codes.assign_threshold is not None
+    core_similarity = seed_codes.similarity[seed_codes.membership == "core"]
+    assert seed_codes.assign_threshold == pytest.approx(np.quantile(core_similarity, 0.1))
+    assigned = seed_codes.similarity[seed_codes.reassigned]
+    assert (assigned >= seed_codes.assign_threshold).all()
+    left = seed_codes.similarity[seed_codes.unassigned]
+    assert (left < seed_codes.assign_threshold).all()
 
 
 # -- agreement with human labels ----------------------------------------------------------------

@@ -27,50 +27,48 @@ n=260; exam-proctoring answers, n=531; sentences of 19 ML-quality interviews, n=
   Both are settable in `ClusterConfig`.
 - Nothing is random: the same vectors give the same codes, so no seed is needed.
 
-Theme mapping: a code's probability for a theme is the mean of its units' probabilities from the
-ThemeClassifier. That is on the scale of the per-unit thresholds the classifier chose, and it is
-not over-confident the way the classifier applied to a centroid is (the centroid averages away
-what is not shared). The classifier's own decision rule is applied to that mean, as to a unit:
-the code maps to the most probable of the themes it gives. For a classifier that always gives
-its top theme (`min_themes` >= 1, as the shipped one) that is the most probable theme; for one
-with `min_themes` = 0 it is the most probable theme that reaches its threshold, and a code with
-none is "no theme: possible new theme" (`runner_up` then names the nearest theme). Requiring the
-threshold of a top-1 classifier instead (the earlier rule) left codes of the themes with high
-thresholds unmapped and sent them to the low-threshold ones: on the seed utterances with
-out-of-fold probabilities, 6 of 13 codes matched their majority human theme, against 9 of 13
-now (benchmarks/results/theme_mapping.json).
-
-A classifier trained on one study has seen nothing else, and its probabilities far from its
-training data are extrapolation: the seed classifier gives sentences about cooking 0.60 for T2
-(threshold 0.45) and a French-language code 0.48 for T3. Given `reference_vectors` (embeddings
-of the hand-coded excerpts it was trained on), each unit's cosine similarity to its nearest
-reference is computed, and a code whose median unit is below `novelty_similarity` (0.25) is a
-possible new theme whatever the classifier says. The median ignores the odd in-domain unit that
-joins an off-topic code (a centroid does not). Measured against the seed excerpts: cooking 0.20,
-a French-language code 0.17; codes of other interviews about ML 0.26 and up (PDPilot 0.27 and
-up), exam-proctoring answers 0.30 and up. It catches clearly foreign material, not every change
-of subject.
+After HDBSCAN (the `autocode.codes` package holds each step, with its measurements):
+- small talk and interview logistics are recognised first and kept out of clustering
+  (`codes/small_talk.py`);
+- outliers join the nearest code when at least as close as most of the codes' own members are
+  (`codes/outliers.py`); the rest stay unassigned;
+- each code gets a phrase label chosen by embedding similarity and MMR from its own units'
+  n-grams, beside its c-TF-IDF keywords (`codes/labels.py`);
+- related codes are grouped under parent codes (`codes/hierarchy.py`);
+- each code maps to a theme of the classifier, or is a possible new theme (`codes/themes.py`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from autocode.codes.code_set import NO_THEME, CandidateCode, CodeGroup, CodeSet
+from autocode.codes.hierarchy import group_codes
+from autocode.codes.labels import TextEncoder, candidate_phrases, phrase_labels
+from autocode.codes.outliers import OUTLIER, reduce_outliers
+from autocode.codes.small_talk import (
+    PROTOTYPES,
+    SmallTalkRule,
+    prototype_similarity,
+    small_talk_reasons,
+)
+from autocode.codes.themes import ThemeMapping, nearest_similarity, theme_mapping
 from autocode.keywords import class_tfidf, keyword_label, terms, tokenize
 from autocode.types import Unit
 
 if TYPE_CHECKING:
     from autocode.classify import ThemeClassifier
 
-NO_THEME = "no theme: possible new theme"
-OUTLIER = -1
+__all__ = [
+    "NO_THEME", "OUTLIER", "CandidateCode", "ClusterConfig", "ClusteringParameters", "CodeGroup",
+    "CodeSet", "find_candidate_codes", "scaled_parameters",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,11 +78,15 @@ class ClusterConfig:
     `min_cluster_size` None scales it to the corpus: max(3, round(size_factor * sqrt(n))).
     `max_cluster_share` caps eom clusters at that share of the units (never below 5 x
     min_cluster_size); None for no cap. `reduce_to` None clusters the full vectors (slow for
-    large n). `assign_outliers` gives each outlier to the code with the most similar centroid
-    when the cosine similarity (full vectors) reaches `assign_min_similarity`; 0.6 is about the
-    lower quartile of members' similarity to their own centroid on the seed excerpts, where only
-    5% of outliers came above 0.57. `novelty_similarity` applies only with reference vectors.
-    `spacy_model` names an installed trained pipeline whose lemmas the keywords then use.
+    large n). `small_talk` keeps small talk and interview logistics out of the codes
+    (autocode.codes.small_talk; the prototype rule needs an embedder). `assign_outliers` gives
+    each outlier to the code with the most similar centroid when the cosine similarity (full
+    vectors) reaches `assign_min_similarity`, or when that is None the `assign_quantile` of the
+    core members' similarity to their own centroid (autocode.codes.outliers). Labels: up to
+    `label_phrases` phrases by MMR (`label_diversity`) from `label_candidates` candidates per
+    code (autocode.codes.labels). `hierarchy` groups the codes, about `codes_per_group` to a
+    parent. `novelty_similarity` applies only with reference vectors. `spacy_model` names an
+    installed trained pipeline whose lemmas the keywords then use.
     """
 
     min_cluster_size: int | None = None  # None: max(3, round(size_factor * sqrt(n)))
@@ -96,8 +98,16 @@ class ClusterConfig:
     exemplars: int = 3
     keywords: int = 8
     label_keywords: int = 3
-    assign_outliers: bool = False  # give outliers to the nearest code when similar enough
-    assign_min_similarity: float = 0.6  # cosine to the code's centroid, full vectors
+    small_talk: bool = True  # keep small talk and interview logistics out of the codes
+    small_talk_rule: SmallTalkRule = field(default_factory=SmallTalkRule)
+    assign_outliers: bool = True  # give outliers to the nearest code when similar enough
+    assign_min_similarity: float | None = None  # None: from the core members (assign_quantile)
+    assign_quantile: float = 0.1
+    label_candidates: int = 30  # phrases embedded per code
+    label_phrases: int = 3
+    label_diversity: float = 0.3
+    hierarchy: bool = True
+    codes_per_group: float = 5.0
     novelty_similarity: float = 0.25  # median unit's nearest reference below this: no theme
     spacy_model: str | None = None  # a trained pipeline for lemmas; None: blank tokenizer
 
@@ -108,6 +118,8 @@ class ClusterConfig:
             raise ValueError("min_cluster_size must be at least 2")
         if self.reduce_to is not None and self.reduce_to < 1:
             raise ValueError("reduce_to must be at least 1 (or None)")
+        if not 0 <= self.assign_quantile <= 1:
+            raise ValueError("assign_quantile must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -180,84 +192,6 @@ def cluster_vectors(vectors: np.ndarray, parameters: ClusteringParameters) -> np
     return np.asarray(model.fit_predict(points), dtype=int)
 
 
-@dataclass(frozen=True)
-class CandidateCode:
-    """One cluster of similar units: a code the researcher may adopt, rename or reject.
-
-    `unit_indices` and `exemplars` index the units given to `find_candidate_codes`. `theme` is
-    None when no theme is confident (`runner_up` is then the nearest theme); both theme fields
-    are None when no classifier was given. `reference_similarity` is the median over the code's
-    units of their cosine similarity to the nearest reference vector, when references were given.
-    """
-
-    id: str
-    label: str
-    keywords: tuple[str, ...]
-    size: int
-    transcripts: int
-    participants: int  # distinct (transcript, speaker) pairs
-    unit_indices: tuple[int, ...]
-    exemplars: tuple[int, ...]  # most representative first: closest to the centroid
-    exemplar_texts: tuple[str, ...]
-    theme: str | None = None
-    theme_probability: float | None = None
-    runner_up: str | None = None
-    runner_up_probability: float | None = None
-    reference_similarity: float | None = None
-
-    @property
-    def theme_display(self) -> str:
-        """The theme id, or "no theme: possible new theme" (empty without a classifier)."""
-        if self.theme is not None:
-            return self.theme
-        return NO_THEME if self.runner_up is not None else ""
-
-
-@dataclass
-class CodeSet:
-    """Candidate codes of a set of units.
-
-    `labels[i]` is the position in `codes` of unit i's code, or -1 for an outlier. `outliers`
-    lists the units in no code; `reassigned` the units HDBSCAN left out that
-    `assign_outliers` then gave to the nearest code.
-    """
-
-    codes: list[CandidateCode]
-    labels: np.ndarray
-    outliers: list[int]
-    parameters: ClusteringParameters
-    reassigned: list[int] = field(default_factory=list)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per code, for codes.csv."""
-        exemplar_count = max((len(code.exemplars) for code in self.codes), default=0)
-        rows = []
-        for code in self.codes:
-            row: dict[str, object] = {
-                "id": code.id,
-                "label": code.label,
-                "keywords": "; ".join(code.keywords),
-                "size": code.size,
-                "transcripts": code.transcripts,
-                "participants": code.participants,
-                "theme": code.theme_display,
-                "theme_probability": code.theme_probability,
-                "runner_up": code.runner_up,
-                "runner_up_probability": code.runner_up_probability,
-                "reference_similarity": code.reference_similarity,
-            }
-            for k in range(exemplar_count):
-                texts = code.exemplar_texts
-                row[f"exemplar_{k + 1}"] = texts[k] if k < len(texts) else ""
-            rows.append(row)
-        columns = [
-            "id", "label", "keywords", "size", "transcripts", "participants", "theme",
-            "theme_probability", "runner_up", "runner_up_probability", "reference_similarity",
-            *(f"exemplar_{k + 1}" for k in range(exemplar_count)),
-        ]  # fmt: skip
-        return pd.DataFrame(rows, columns=columns)
-
-
 def _code_order(labels: np.ndarray) -> list[int]:
     """Cluster numbers by size (largest first), then by their first unit."""
     clusters = sorted(set(labels.tolist()) - {OUTLIER})
@@ -266,48 +200,82 @@ def _code_order(labels: np.ndarray) -> list[int]:
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    if not count:
+        return np.zeros((0, vectors.shape[1]), dtype=vectors.dtype)
     return _normalise(np.vstack([vectors[labels == j].mean(axis=0) for j in range(count)]))
 
 
-def _assign_outliers(
-    vectors: np.ndarray, labels: np.ndarray, count: int, min_similarity: float
-) -> tuple[np.ndarray, list[int]]:
-    outliers = np.flatnonzero(labels == OUTLIER)
-    if count == 0 or not len(outliers):
-        return labels, []
-    similarity = vectors[outliers] @ _centroids(vectors, labels, count).T
-    nearest = similarity.argmax(axis=1)
-    close = similarity[np.arange(len(outliers)), nearest] >= min_similarity
-    labels = labels.copy()
-    labels[outliers[close]] = nearest[close]
-    return labels, outliers[close].tolist()
+def _small_talk(
+    texts: list[str],
+    tokens: list[list[str | None]],
+    vectors: np.ndarray,
+    embedder: TextEncoder | None,
+    config: ClusterConfig,
+) -> list[str]:
+    if not config.small_talk:
+        return [""] * len(texts)
+    similarity = None
+    if embedder is not None:
+        prototypes = _normalise(np.asarray(embedder.encode(list(PROTOTYPES)), dtype=np.float32))
+        similarity = prototype_similarity(vectors, prototypes)
+    return small_talk_reasons(texts, tokens, similarity, config.small_talk_rule)
 
 
-def _nearest_similarity(vectors: np.ndarray, references: np.ndarray) -> np.ndarray:
-    """Each row's cosine similarity to its most similar reference, in bounded memory."""
-    references = _normalise(references)
-    step = max(1, 2**24 // max(1, len(references)))
-    return np.concatenate(
-        [(vectors[i : i + step] @ references.T).max(axis=1) for i in range(0, len(vectors), step)]
-        or [np.zeros(0)]
+def _cluster_labels(
+    vectors: np.ndarray, small_talk: np.ndarray, config: ClusterConfig
+) -> tuple[np.ndarray, ClusteringParameters]:
+    """HDBSCAN labels of the units that are not small talk, numbered largest code first; the
+    parameters are scaled to all the units, small talk included."""
+    kept = np.flatnonzero(~small_talk)
+    parameters = scaled_parameters(len(vectors), config)
+    raw = np.full(len(vectors), OUTLIER, dtype=int)
+    raw[kept] = cluster_vectors(vectors[kept], parameters)
+    renumber = {old: new for new, old in enumerate(_code_order(raw))}
+    return np.array([renumber.get(int(c), OUTLIER) for c in raw], dtype=int), parameters
+
+
+def _groups(
+    codes: list[CandidateCode],
+    centroids: np.ndarray,
+    labels: np.ndarray,
+    vectors: np.ndarray,
+    tokens: list[list[str | None]],
+    embedder: TextEncoder | None,
+    config: ClusterConfig,
+) -> tuple[list[CandidateCode], list[CodeGroup]]:
+    """Parent codes over `codes`, labelled like codes from the units of their codes."""
+    if not config.hierarchy:
+        return codes, []
+    groups = group_codes(centroids, codes_per_group=config.codes_per_group)
+    if not groups:
+        return codes, []
+    of_code = {j: g for g, members in enumerate(groups) for j in members}
+    unit_groups = [of_code.get(int(label), OUTLIER) for label in labels]
+    found = candidate_phrases(tokens, unit_groups, top=config.label_candidates, exclude=[OUTLIER])
+    group_centroids = _centroids(vectors, np.asarray(unit_groups), len(groups))
+    chosen = phrase_labels(
+        [found.get(g, []) for g in range(len(groups))],
+        group_centroids,
+        encoder=embedder,
+        background=vectors.mean(axis=0),
+        count=config.label_phrases,
+        diversity=config.label_diversity,
     )
-
-
-def _theme_mapping(
-    classifier: ThemeClassifier, proba: pd.DataFrame, members: np.ndarray, novel: bool
-) -> tuple[str | None, float | None, str | None, float | None]:
-    """(theme, probability, runner-up, probability) of a code from its units' probabilities."""
-    mean = proba.iloc[members].mean(axis=0)
-    given = classifier.decide(mean.to_frame().T).iloc[0].to_numpy().astype(bool)
-    order = sorted(range(len(mean)), key=lambda j: (-mean.iloc[j], j))
-    confident = [] if novel else [j for j in order if given[j]]
-    ids = list(mean.index)
-    if confident:
-        best = confident[0]
-        others = [j for j in order if j != best]
-        second = (ids[others[0]], float(mean.iloc[others[0]])) if others else (None, None)
-        return ids[best], float(mean.iloc[best]), *second
-    return None, None, ids[order[0]], float(mean.iloc[order[0]])
+    width = max(1, len(str(len(groups))))
+    result = []
+    for g, members in enumerate(groups):
+        label = chosen[g][0] if chosen[g] else codes[members[0]].label
+        result.append(
+            CodeGroup(
+                id=f"G{g + 1:0{width}d}",
+                label=label,
+                phrases=chosen[g],
+                code_ids=tuple(codes[j].id for j in members),
+                size=sum(codes[j].size for j in members),
+            )
+        )
+    parents = {j: result[of_code[j]].id for j in of_code}
+    return [replace(code, parent=parents[j]) for j, code in enumerate(codes)], result
 
 
 def find_candidate_codes(
@@ -317,12 +285,15 @@ def find_candidate_codes(
     classifier: ThemeClassifier | None = None,
     reference_vectors: np.ndarray | None = None,
     config: ClusterConfig = ClusterConfig(),
+    embedder: TextEncoder | None = None,
 ) -> CodeSet:
     """Cluster `units` (rows of `vectors`) into candidate codes, largest first, ids C01, C02, ...
 
     `classifier` maps each code to a theme; `reference_vectors` (e.g. the embedded excerpts the
     classifier was trained on) flag codes unlike anything it has seen as possible new themes.
-    Vectors must come from the classifier's embedder when either is given.
+    `embedder` (the one that made `vectors`) embeds small-talk prototypes and candidate label
+    phrases; without it small talk is found by its words only and labels are ranked by
+    c-TF-IDF. Vectors must come from the classifier's embedder when either is given.
     """
     matrix = np.asarray(vectors, dtype=np.float32)
     if matrix.ndim != 2 or len(matrix) != len(units):
@@ -330,40 +301,62 @@ def find_candidate_codes(
     if not np.isfinite(matrix).all():
         raise ValueError("vectors contain NaN or infinite values")
     matrix = _normalise(matrix)
-    parameters = scaled_parameters(len(units), config)
-    raw = cluster_vectors(matrix, parameters)
-    renumber = {old: new for new, old in enumerate(_code_order(raw))}
-    labels = np.array([renumber.get(int(c), OUTLIER) for c in raw], dtype=int)
-    count = len(renumber)
-    reassigned: list[int] = []
-    if config.assign_outliers:
-        labels, reassigned = _assign_outliers(matrix, labels, count, config.assign_min_similarity)
-
-    tokens = tokenize([unit.text for unit in units], spacy_model=config.spacy_model)
+    texts = [unit.text for unit in units]
+    tokens = tokenize(texts, spacy_model=config.spacy_model)
+    reasons = _small_talk(texts, tokens, matrix, embedder, config)
+    small_talk = np.array([bool(reason) for reason in reasons], dtype=bool)
+    core_labels, parameters = _cluster_labels(matrix, small_talk, config)
+    count = int(core_labels.max()) + 1 if len(core_labels) else 0
+    centroids = _centroids(matrix, core_labels, count)
+    membership = reduce_outliers(
+        matrix,
+        core_labels,
+        centroids,
+        small_talk=small_talk,
+        assign=config.assign_outliers,
+        quantile=config.assign_quantile,
+        min_similarity=config.assign_min_similarity,
+    )
+    # Largest code first, counting the units that joined.
+    order = _code_order(membership.labels)
+    renumber = np.full(count + 1, OUTLIER, dtype=int)  # an outlier's -1 reads the last entry
+    renumber[order] = np.arange(count)
+    labels, core_labels = renumber[membership.labels], renumber[core_labels]
+    centroids = centroids[order] if count else centroids
     keywords = class_tfidf(
         [terms(words) for words in tokens], labels.tolist(), top=config.keywords, exclude=[OUTLIER]
     )
+    found = candidate_phrases(tokens, labels, top=config.label_candidates, exclude=[OUTLIER])
+    chosen = phrase_labels(
+        [found.get(j, []) for j in range(count)],
+        centroids,
+        encoder=embedder,
+        background=matrix.mean(axis=0) if len(matrix) else None,
+        count=config.label_phrases,
+        diversity=config.label_diversity,
+    )
     proba = classifier.proba_from_vectors(matrix) if classifier is not None else None
-    centroids = _centroids(matrix, labels, count) if count else np.zeros((0, matrix.shape[1]))
     nearest = None
     if reference_vectors is not None and len(reference_vectors):
-        nearest = _nearest_similarity(matrix, np.asarray(reference_vectors, dtype=np.float32))
+        nearest = nearest_similarity(matrix, np.asarray(reference_vectors, dtype=np.float32))
     width = max(2, len(str(count)))
     codes = []
     for j in range(count):
         members = np.flatnonzero(labels == j)
-        closeness = matrix[members] @ centroids[j]
-        exemplars = members[np.argsort(-closeness, kind="stable")[: config.exemplars]]
+        core = np.flatnonzero(core_labels == j)
+        closeness = matrix[core] @ centroids[j]
+        exemplars = core[np.argsort(-closeness, kind="stable")[: config.exemplars]]
         words = tuple(term for term, _ in keywords.get(j, []))
-        theme: tuple[str | None, float | None, str | None, float | None] = (None,) * 4
+        theme: ThemeMapping = (None,) * 4
         similarity = None if nearest is None else float(np.median(nearest[members]))
         if classifier is not None and proba is not None:
             novel = similarity is not None and similarity < config.novelty_similarity
-            theme = _theme_mapping(classifier, proba, members, novel)
+            theme = theme_mapping(classifier, proba, members, novel)
+        label = chosen[j][0] if chosen[j] else keyword_label(words, config.label_keywords)
         codes.append(
             CandidateCode(
                 id=f"C{j + 1:0{width}d}",
-                label=keyword_label(words, config.label_keywords) or units[exemplars[0]].text[:60],
+                label=label or units[exemplars[0]].text[:60],
                 keywords=words,
                 size=len(members),
                 transcripts=len({units[i].transcript_id for i in members}),
@@ -376,7 +369,21 @@ def find_candidate_codes(
                 runner_up=theme[2],
                 runner_up_probability=theme[3],
                 reference_similarity=similarity,
+                phrases=chosen[j],
+                core_size=len(core),
             )
         )
-    outliers = np.flatnonzero(labels == OUTLIER).tolist()
-    return CodeSet(codes, labels, outliers, parameters, reassigned)
+    codes, groups = _groups(codes, centroids, labels, matrix, tokens, embedder, config)
+    return CodeSet(
+        codes=codes,
+        labels=labels,
+        outliers=np.flatnonzero(labels == OUTLIER).tolist(),
+        parameters=parameters,
+        reassigned=np.flatnonzero((labels >= 0) & (core_labels == OUTLIER)).tolist(),
+        membership=membership.kinds,
+        similarity=membership.similarity,
+        nearest_code=renumber[membership.nearest],
+        small_talk_reasons=reasons,
+        groups=groups,
+        assign_threshold=membership.threshold,
+    )

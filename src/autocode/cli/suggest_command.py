@@ -95,6 +95,18 @@ def suggest(
     id_column: str | None = reading.ID_COLUMN,
     text_column: str | None = reading.TEXT_COLUMN,
     sheet: str | None = reading.SHEET,
+    keep_small_talk: bool = typer.Option(
+        False,
+        "--keep-small-talk",
+        help="Cluster small talk and interview logistics like other units (default: list them "
+        "apart, in no code).",
+    ),
+    keep_outliers: bool = typer.Option(
+        False,
+        "--keep-outliers",
+        help="Leave HDBSCAN's outliers unassigned (default: each joins its nearest code when "
+        "as close as most of the codes' own members).",
+    ),
 ) -> None:
     """Suggest candidate codes and themes, with the nearest hand-coded excerpts as evidence."""
     from autocode.cluster import ClusterConfig
@@ -106,7 +118,14 @@ def suggest(
     command = _command(
         paths,
         {"model": model, "out": out, "corpus": corpus, "participants": participants, "seed": seed},
-        {"strict": strict, "quiet": quiet, "json": json_summary, "no-cache": not cache},
+        {
+            "strict": strict,
+            "quiet": quiet,
+            "json": json_summary,
+            "no-cache": not cache,
+            "keep-small-talk": keep_small_talk,
+            "keep-outliers": keep_outliers,
+        },
     )
     console = Console(stderr=True, quiet=quiet)  # progress and the closing line
     problems = Console(stderr=True)  # unreadable files and warnings show even with --quiet
@@ -114,7 +133,9 @@ def suggest(
     if participants is not None:
         speakers = tuple(name.strip() for name in participants.split(",") if name.strip())
     config = SuggestConfig(
-        segment=SegmentConfig(participants=speakers or None), cluster=ClusterConfig(), seed=seed
+        segment=SegmentConfig(participants=speakers or None),
+        cluster=ClusterConfig(small_talk=not keep_small_talk, assign_outliers=not keep_outliers),
+        seed=seed,
     )
     columns = (
         SpinnerColumn(),

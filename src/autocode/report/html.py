@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from autocode.cluster import NO_THEME, CandidateCode
+from autocode.cluster import CandidateCode, CodeSet
+from autocode.report import candidate_codes
+from autocode.report.candidate_codes import shorten
 from autocode.report.html_assets import SCRIPT, STYLE, rgb, theme_colours, theme_css
 from autocode.suggest.evidence import Excerpt
 from autocode.types import Code, Transcript, Turn, Unit
 
-OUTLIER_TEXT_CHARS = 240
-EXEMPLAR_CHARS = 320
 TITLE_EVIDENCE_CHARS = 220
 MAX_TABLE_PARTICIPANTS = 300
 OPEN_TRANSCRIPTS_UP_TO_UNITS = 400
@@ -65,24 +65,37 @@ def render_report(
     problems: Sequence[str] = (),
     extra_sections: Sequence[ReportSection] = (),
     subtitle: str = "",
+    code_set: CodeSet | None = None,
 ) -> str:
     """The whole report as one HTML document.
 
     `codes` index `units` (their `unit_indices` and `exemplars` are positions in `units`, as
     `find_candidate_codes` returns them); None leaves out the codes and outliers sections.
     `extra_sections` are appended after the built-in sections, before problems and settings.
+    `code_set` (the CodeSet the codes come from; its codes are used when `codes` is None) adds
+    the code groups, each unit's membership, the unassigned units and the small talk.
     """
-    page = _Page(transcripts, units, themes, codes)
+    if codes is None and code_set is not None:
+        codes = code_set.codes
+    page = _Page(transcripts, units, themes, codes, code_set)
     sections: list[ReportSection] = [
         ReportSection("Transcripts", page.transcripts_html(), "transcripts"),
     ]
+    if code_set is not None and code_set.groups:
+        sections.append(
+            ReportSection("Code groups", candidate_codes.groups_html(code_set), "code-groups")
+        )
     if codes is not None:
         sections.append(ReportSection("Candidate codes", page.codes_html(), "codes"))
     sections.append(
         ReportSection("Themes by participant", page.participant_table_html(), "participants")
     )
     if codes is not None:
-        sections.append(ReportSection("Outliers", page.outliers_html(), "outliers"))
+        unassigned = candidate_codes.unassigned_html(page)
+        sections.append(ReportSection("Outliers: unassigned units", unassigned, "outliers"))
+    if code_set is not None and code_set.small_talk_reasons:
+        talk = candidate_codes.small_talk_html(page)
+        sections.append(ReportSection("Small talk", talk, "small-talk"))
     sections.extend(extra_sections)
     if problems:
         items = "".join(f"<li>{escape(problem)}</li>" for problem in problems)
@@ -125,11 +138,14 @@ class _Page:
         units: Sequence[UnitView],
         themes: Sequence[Code],
         codes: Sequence[CandidateCode] | None,
+        code_set: CodeSet | None = None,
     ) -> None:
         self.transcripts = list(transcripts)
         self.units = list(units)
         self.themes = list(themes)
         self.codes = list(codes) if codes is not None else None
+        self.code_set = code_set
+        self.has_membership = code_set is not None and len(code_set.membership) == len(units)
         self.theme_index = {theme.id: j for j, theme in enumerate(self.themes)}
         self.colours = theme_colours(len(self.themes), [theme.color for theme in self.themes])
         self.code_labels = {code.id: code.label for code in self.codes or []}
@@ -142,7 +158,7 @@ class _Page:
         chip = f'<span class="chip c{j}"></span>' if j is not None else ""
         return f"{chip}{escape(theme_id)} {escape(name)}"
 
-    def unit_title(self, view: UnitView) -> str:
+    def unit_title(self, view: UnitView, position: int | None = None) -> str:
         names = {theme.id: theme.name for theme in self.themes}
         lines = []
         if view.themes:
@@ -153,7 +169,9 @@ class _Page:
         if view.probabilities:
             ordered = sorted(view.probabilities.items(), key=lambda item: -item[1])
             lines.append("Probabilities: " + " · ".join(f"{t} {p:.2f}" for t, p in ordered))
-        if self.codes is not None:
+        if position is not None and self.has_membership:
+            lines.append(candidate_codes.membership_line(self.code_set, position, self.code_labels))
+        elif self.codes is not None:
             code = view.code_id
             lines.append(
                 f"Candidate code: {code} {self.code_labels.get(code, '')}".rstrip()
@@ -161,7 +179,7 @@ class _Page:
                 else "Candidate code: none (outlier)"
             )
         for excerpt in view.evidence:
-            text = _shorten(excerpt.text, TITLE_EVIDENCE_CHARS)
+            text = shorten(excerpt.text, TITLE_EVIDENCE_CHARS)
             coded = ", ".join(excerpt.themes) or "no theme"
             lines.append(
                 f"Nearest hand-coded excerpt {excerpt.excerpt_id} ({excerpt.participant}; "
@@ -185,7 +203,8 @@ class _Page:
             tag = f'<a class="code-tag" href="#code-{code}">{code}</a>'
         return (
             f'<mark id="u{position}" class="{" ".join(classes)}" '
-            f'title="{escape(self.unit_title(view))}">{escape(view.unit.text)}</mark>{tag}'
+            f'title="{escape(self.unit_title(view, position))}">'
+            f"{escape(view.unit.text)}</mark>{tag}"
         )
 
     def unit_link(self, position: int) -> str:
@@ -213,7 +232,11 @@ class _Page:
         ]
         if self.codes is not None:
             facts.append(f"{len(self.codes)} candidate code(s)")
-            facts.append(f"{sum(1 for v in self.units if v.code_id is None)} outlier unit(s)")
+            if self.code_set is not None and self.has_membership:
+                facts.append(f"{len(self.code_set.unassigned)} unassigned unit(s)")
+                facts.append(f"{len(self.code_set.small_talk)} small-talk unit(s)")
+            else:
+                facts.append(f"{sum(1 for v in self.units if v.code_id is None)} outlier unit(s)")
         return (
             f"<p>{escape(', '.join(facts))}. Highlight colour: the most probable suggested theme; "
             "an underline: the second. Hover over or click a unit for its probabilities and the "
@@ -278,45 +301,7 @@ class _Page:
         return "".join(out)
 
     def codes_html(self) -> str:
-        if not self.codes:
-            return "<p>No candidate codes: too few similar units to form one.</p>"
-        rows = []
-        for code in self.codes:
-            if code.theme is not None:
-                theme = f"{self.theme_chip(code.theme)} ({code.theme_probability:.2f})"
-            elif code.runner_up is not None:
-                theme = (
-                    f'<span class="badge new">{escape(NO_THEME)}</span><br>'
-                    f'<span class="muted small">nearest: {escape(code.runner_up)} '
-                    f"({code.runner_up_probability:.2f})</span>"
-                )
-            else:
-                theme = ""
-            exemplars = "".join(
-                f"<blockquote>{escape(_shorten(text, EXEMPLAR_CHARS))} "
-                f"<span class='small'>{self.unit_link(position)}"
-                "</span></blockquote>"
-                for position, text in zip(code.exemplars, code.exemplar_texts, strict=True)
-            )
-            rows.append(
-                f'<tr id="code-{escape(code.id)}"><td>{escape(code.id)}</td>'
-                f"<td><strong>{escape(code.label)}</strong><br>"
-                f'<span class="muted small">{escape(", ".join(code.keywords))}</span></td>'
-                f'<td class="number">{code.size}</td><td class="number">{code.transcripts}</td>'
-                f'<td class="number">{code.participants}</td><td>{theme}</td>'
-                f"<td>{exemplars}</td></tr>"
-            )
-        header = (
-            "<tr><th>Code</th><th>Label and keywords</th><th class='number'>Units</th>"
-            "<th class='number'>Transcripts</th><th class='number'>Participants</th>"
-            "<th>Theme</th><th>Exemplar quotes</th></tr>"
-        )
-        return (
-            "<p>Clusters of similar meaning units: codes to adopt, rename or reject. A code's "
-            "theme is the most probable theme whose mean probability over its units reaches "
-            "that theme's threshold.</p>"
-            f'<table class="codes">{header}{"".join(rows)}</table>'
-        )
+        return candidate_codes.codes_html(self, self.codes or [])
 
     def participant_table_html(self) -> str:
         counts: dict[str, Counter[str]] = {}
@@ -353,23 +338,6 @@ class _Page:
             "both).</p>"
             f"<table><tr><th>Participant</th>{header}<th class='number'>no theme</th>"
             f"<th class='number'>units</th></tr>{''.join(rows)}</table>{note}"
-        )
-
-    def outliers_html(self) -> str:
-        outliers = [p for p, view in enumerate(self.units) if view.code_id is None]
-        if not outliers:
-            return "<p>Every unit belongs to a candidate code.</p>"
-        items = "".join(
-            f"<li>{self.unit_link(p)} <span class='muted'>"
-            f"{escape(self.units[p].unit.speaker)}</span> "
-            f"{escape(_shorten(self.units[p].unit.text, OUTLIER_TEXT_CHARS))}</li>"
-            for p in outliers
-        )
-        return (
-            "<p>Units in no candidate code: unlike any other unit, or too few alike to form a "
-            "code. Read them: a new idea often starts as one.</p>"
-            f'<details><summary>{len(outliers)} outlier unit(s)</summary><ol class="outliers">'
-            f"{items}</ol></details>"
         )
 
 
@@ -413,8 +381,3 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(value, str):
         return [(prefix, value)]
     return [(prefix, json.dumps(value, ensure_ascii=False, default=str))]
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

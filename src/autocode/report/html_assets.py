@@ -95,6 +95,10 @@ blockquote { margin: 0.25rem 0; padding: 0.1rem 0.6rem; border-left: 3px solid #
         font-size: 0.8rem; font-weight: 600; }
 .badge.new { background: #fde68a; color: #6b4b00; border: 1px solid #d9b44a; }
 ol.outliers li { margin: 0.2rem 0; }
+tr.group-row th { background: #dfe6ee; text-align: left; }
+details.group { margin: 0.3rem 0; }
+details.group > summary { cursor: pointer; }
+details.group ul { margin: 0.2rem 0 0.5rem; }
 #panel { position: fixed; right: 1rem; bottom: 1rem; width: 28rem; max-height: 50vh;
         overflow: auto; background: #fff; border: 1px solid #9aa3ad; border-radius: 0.4rem;
         padding: 0.6rem 0.8rem; box-shadow: 0 4px 16px rgba(0, 0, 0, 0.2); white-space: pre-wrap;

@@ -249,6 +249,7 @@ def suggest_codes(
         classifier=classifier,
         reference_vectors=evidence.vectors,
         config=config.cluster,
+        embedder=embedder,
     )
     tick(1)
     tick = progress("classifying and finding evidence", len(units))
@@ -274,6 +275,10 @@ def suggest_codes(
             "units": len(units),
             "codes": len(codes.codes),
             "outliers": len(codes.outliers),
+            "small_talk": len(codes.small_talk),
+            "assigned": len(codes.reassigned),
+            "unassigned": len(codes.unassigned),
+            "code_groups": len(codes.groups),
         },
         "versions": package_versions(),
     }

@@ -1,6 +1,7 @@
-"""The files of a suggest run: units.csv, codes.csv, report.html and run.json.
+"""The files of a suggest run: units.csv, codes.csv, report.html, run.json, and the candidate
+codes for QDA tools (candidate-codes.qdpx with the transcripts, candidate-codes.qdc).
 
-All four are built in memory first, then each is written to a temporary file beside its target
+All six are built in memory first, then each is written to a temporary file beside its target
 and the temporaries are renamed into place only once every one is written, so a failure leaves
 no half-written output (and no mix of old and new files, short of a failure between renames).
 """
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from autocode.cluster import NO_THEME
+from autocode.codes.refi import refi_files
 from autocode.files import write_files_together
 from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.suggest import Suggestions
@@ -29,7 +31,10 @@ DIGITS = 4  # probabilities and similarities in the CSV files
 
 def units_frame(suggestions: Suggestions) -> pd.DataFrame:
     """One row per unit: where it is, its text, theme probabilities, suggested themes, its
-    candidate code ("" for an outlier) and the nearest hand-coded excerpts as evidence."""
+    candidate code ("" when in none), how it belongs there (`membership`: core, assigned,
+    unassigned or small_talk), its similarity to the code's centroid (unassigned: the nearest
+    code's), the code's parent group, why it is small talk, and the nearest hand-coded excerpts
+    as evidence."""
     s = suggestions
     frame = pd.DataFrame(
         {
@@ -45,6 +50,12 @@ def units_frame(suggestions: Suggestions) -> pd.DataFrame:
         frame[f"p_{theme}"] = s.probabilities[theme].round(DIGITS).to_numpy()
     frame["suggested"] = [";".join(s.suggested_themes(i)) for i in range(len(s.units))]
     frame["code"] = [s.code_of(i) or "" for i in range(len(s.units))]
+    codes = s.codes
+    frame["membership"] = list(codes.membership)
+    frame["code_similarity"] = pd.Series(codes.similarity).round(DIGITS).to_numpy()
+    parents = {code.id: code.parent or "" for code in codes.codes}
+    frame["code_group"] = frame["code"].map(parents).fillna("")
+    frame["small_talk"] = codes.small_talk_reasons
     depth = max((len(found) for found in s.evidence), default=0)
     for k in range(depth):
         found = [row[k] if k < len(row) else None for row in s.evidence]
@@ -103,7 +114,8 @@ def suggestions_report(
     subtitle = (
         f"{counts.get('transcripts', len(s.transcripts))} transcript(s), "
         f"{counts.get('units', len(s.units))} meaning units, {len(s.codes.codes)} candidate "
-        "codes. Suggestions for a researcher to review: nothing here is final coding."
+        f"codes in {len(s.codes.groups)} groups. Suggestions for a researcher to review: "
+        "nothing here is final coding."
     )
     settings = {key: value for key, value in s.settings.items() if key != "errors"}
     return render_report(
@@ -112,7 +124,7 @@ def suggestions_report(
         transcripts=s.transcripts,
         units=unit_views(s),
         themes=s.themes,
-        codes=s.codes.codes,
+        code_set=s.codes,
         settings=settings,
         problems=[str(error) for error in s.errors],
         extra_sections=extra_sections,
@@ -135,12 +147,15 @@ def write_suggestions(
     command: list[str] | None = None,
     extra_sections: Sequence[ReportSection] = (),
 ) -> dict[str, Path]:
-    """Write units.csv, codes.csv, report.html and run.json into `out_dir`; returns the paths.
+    """Write units.csv, codes.csv, report.html, run.json, candidate-codes.qdpx and
+    candidate-codes.qdc into `out_dir`; returns the paths.
     `extra_sections` are added to the report (e.g. a saturation section)."""
-    contents = {
+    contents: dict[str, str | bytes] = {
         UNITS_FILE: units_frame(suggestions).to_csv(index=False, lineterminator="\n"),
         CODES_FILE: codes_frame(suggestions).to_csv(index=False, lineterminator="\n"),
         REPORT_FILE: suggestions_report(suggestions, extra_sections=extra_sections),
         RUN_FILE: json.dumps(run_record(suggestions, command), indent=2, ensure_ascii=False) + "\n",
     }
+    s = suggestions
+    contents.update(refi_files(s.codes, s.units, s.transcripts, "autocode candidate codes"))
     return write_files_together(Path(out_dir), contents)
