@@ -134,7 +134,7 @@ def test_the_model_as_one_more_coder(tmp_path: Path) -> None:
         )
 
 
-def _interview_project(tmp_path: Path) -> Path:
+def _interview_project(tmp_path: Path, units: bool = True) -> Path:
     """Two interviews, two coders with overlapping spans of one code."""
     texts = {
         "P1": "I moved for work. The winters were lonely. Then I met my neighbours.",
@@ -148,6 +148,8 @@ def _interview_project(tmp_path: Path) -> Path:
         store.add_codebook(Codebook("b", [Code("lonely", "Loneliness")]))
         for tid, text in texts.items():
             store.add_transcript(Transcript(tid, text, metadata={"format": "txt"}))
+            if not units:
+                continue
             sentences = [s + "." for s in text.rstrip(".").split(". ")]
             offsets = [text.index(s) for s in sentences]
             store.add_units(
@@ -298,6 +300,25 @@ def test_one_file_with_a_column_set_per_coder(testdata: Path, tmp_path: Path) ->
         code=2,
     )  # fmt: skip
     assert "--coder-columns takes CODER=COLUMN" in error and not (tmp_path / "bad").exists()
+
+
+def test_transcripts_without_units_are_segmented_first(tmp_path: Path) -> None:
+    project = _interview_project(tmp_path, units=False)
+    said = run(
+        "agreement", "--project", project, "--coders", "human:a,human:b", "--whole-transcripts",
+        "--resamples", "0", "--json", tmp_path / "a.json",
+    )  # fmt: skip
+    with Project.open(project) as store:
+        assert store.units("P1") and store.units("P2")
+    assert "Loneliness" in said
+    assert json.loads((tmp_path / "a.json").read_text())["n_items"] == len(
+        [*store_units(project, "P1"), *store_units(project, "P2")]
+    )
+
+
+def store_units(project: Path, transcript_id: str) -> list[Unit]:
+    with Project.open(project) as store:
+        return store.units(transcript_id)
 
 
 def test_bad_coders_are_one_line_and_exit_2(tmp_path: Path) -> None:

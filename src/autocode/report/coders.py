@@ -54,7 +54,12 @@ def code_rows(document: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the per-code table (also what the CLI prints)."""
     first = next(iter(document["codes"].values()))
     pairs = [" vs ".join(pair["coders"]) for pair in first["pairs"]]
-    header = ["code", "α (all)", "Fleiss κ", *(f"κ {pair} [95% CI]" for pair in pairs)]
+    header = [
+        "code",
+        "α (all)",
+        "Fleiss κ",
+        *(f"{pair}: κ [95% CI], % agree, BP" for pair in pairs),
+    ]
     rows = []
     for code in document["codes"].values():
         rows.append(
@@ -62,10 +67,19 @@ def code_rows(document: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 code["name"],
                 _fmt(code["krippendorff_alpha"]),
                 _fmt(code["fleiss_kappa"]),
-                *(_with_interval(p["cohen_kappa"], p["ci"]) for p in code["pairs"]),
+                *(_pair_cell(p) for p in code["pairs"]),
             ]
         )
     return header, rows
+
+
+def _pair_cell(pair: dict[str, Any]) -> str:
+    agreement = pair["percent_agreement"]
+    shown = "n/a" if agreement is None else f"{agreement:.0%}"
+    return (
+        f"{_with_interval(pair['cohen_kappa'], pair['ci'])}, {shown}, "
+        f"BP {_fmt(pair['brennan_prediger'])}"
+    )
 
 
 def scope_line(document: dict[str, Any]) -> str:
