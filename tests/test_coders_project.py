@@ -132,6 +132,12 @@ def test_the_model_as_one_more_coder(tmp_path: Path) -> None:
         assert line["as_good_as_humans"] == all(
             e["position"] != "below" for e in line["with_humans"].values()
         )
+    said = run(
+        "agreement", "--project", project, "--coders", "human:r1,model:dx@1", "--resamples", "0"
+    )
+    assert "compare it with two or more human coders" in said
+    said = run("agreement", "--project", project, "--coders", f"{','.join(humans)},model:dx@1")
+    assert "schizophrenia: model:dx@1 κ with human:r1" in said
 
 
 def _interview_project(tmp_path: Path, units: bool = True) -> Path:

@@ -68,6 +68,17 @@ def model_as_coder(scores: PairScores, coders: Sequence[str]) -> list[dict[str, 
     return lines
 
 
+def model_note(coders: Sequence[str]) -> str | None:
+    """Why no model-as-coder lines are given, when a model is compared with fewer than 2 humans."""
+    humans = [c for c in coders if c.startswith(HUMAN_PREFIX)]
+    if any(c.startswith(MODEL_PREFIX) for c in coders) and len(humans) < 2:
+        return (
+            "The model is judged against the humans' agreement with each other: compare it "
+            "with two or more human coders to see whether it codes as a human would."
+        )
+    return None
+
+
 def _extremes(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:
     """The lowest lower bound and the highest upper bound of the humans' intervals."""
     if np.isnan(lo).all() or np.isnan(hi).all():

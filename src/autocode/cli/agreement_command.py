@@ -69,7 +69,7 @@ def agreement(
     from autocode.agreement.coders import compare_coders, segment_coded_transcripts
     from autocode.agreement.disagreements import write_disagreements_csv
     from autocode.agreement.items import COVERAGES, LEVELS
-    from autocode.agreement.verdict import model_line
+    from autocode.agreement.verdict import model_line, model_note
     from autocode.report.coders import code_rows, codebook_line, scope_line, write_coders_page
     from autocode.store import Project
 
@@ -121,6 +121,9 @@ def agreement(
     out.print(codebook_line(document), markup=False)
     for entry in document["model_as_coder"]:
         out.print(model_line(entry, comparison.code_names[entry["code"]]), markup=False)
+    note = model_note(comparison.coders)
+    if note:
+        out.print(note, markup=False)
     out.print(f"{len(comparison.disagreements)} disagreements", markup=False)
 
 
