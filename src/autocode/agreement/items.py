@@ -14,8 +14,8 @@ with "top") become 0/1 values per item and code:
 - document: the code present in the document or not (MAXQDA's first criterion). A document is a
   transcript, or in a survey table (one response per unit) a response.
 
-Which items a coder coded (coverage): a response a coder gave no code, in a survey table, was not
-coded by that coder, so it is no disagreement ("unit" coverage, the default for .csv/.xlsx
+Which items a coder coded (coverage): a response no coding of a coder touches, in a survey table,
+was not coded by that coder, so it is no disagreement ("unit" coverage, the default for .csv/.xlsx
 transcripts). In interviews ("transcript" coverage) a coder coded the transcripts with at least
 one of their codings, up to the end of the unit holding their last coding (unless
 `whole_transcripts`): text nobody reached is not text without codes. A model codes every unit of
@@ -153,14 +153,14 @@ def _transcript_items(
             for s in spans
         ]
     ).astype(np.int8)
-    # Coverage counts every code the coder used, not only the codes compared.
+    # Coverage counts any coding touching a unit, of every code, not only the codes compared.
     covered = np.stack(
         [
             _unit_coverage(
                 source,
                 coder,
                 s,
-                unit_labels(units, s or {}, list(s or {}), rule),
+                unit_labels(units, s or {}, list(s or {}), 0.0),
                 whole_transcripts,
             )
             for coder, s in zip(coders, spans, strict=True)
