@@ -80,3 +80,46 @@ def test_memory_stays_bounded_on_oversized_and_deep_inputs() -> None:
     outcomes = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(outcomes) <= {"read", "input error"}, outcomes
     assert sum(outcomes.values()) >= 20
+
+
+def _project_files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.slow
+def test_a_failed_import_of_a_mutated_file_changes_no_byte_of_the_project(tmp_path: Path) -> None:
+    """`autocode import` of mutated .qdpx, .qdc, .csv and .xlsx files into one project: each
+    succeeds, or exits 2 with one line and leaves every file of the project as it was."""
+    from typer.testing import CliRunner
+
+    from autocode.cli import app
+
+    runner = CliRunner()
+    project = tmp_path / "project"
+    good = tmp_path / "good.qdpx"
+    good.write_bytes(fuzz_cases.seeds("qdpx")[0][1])
+    assert runner.invoke(app, ["import", str(good), "--project", str(project)]).exit_code == 0
+    failed = 0
+
+    @settings(max_examples=30, deadline=None, database=None, derandomize=True)
+    @given(
+        st.sampled_from(["qdpx", "qdc", "csv", "xlsx"]), st.integers(min_value=0, max_value=2**32)
+    )
+    def check(reader: str, seed: int) -> None:
+        nonlocal failed
+        (case,) = fuzz_cases.cases(reader, random.Random(seed), 1)
+        path = tmp_path / f"case{case.suffix}"
+        path.write_bytes(case.data)
+        before = _project_files(project)
+        arguments = ["import", str(path), "--project", str(project)]
+        if reader in ("csv", "xlsx"):
+            arguments += ["--codes-column", "answer", "--coder", "human:fuzz"]
+        result = runner.invoke(app, arguments)
+        if result.exit_code != 0:
+            failed += 1
+            assert result.exit_code == 2, (result.exception, result.stderr)
+            assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+            assert _project_files(project) == before
+
+    check()
+    assert failed >= 10  # most mutations break the file: the failure path was exercised
