@@ -18,7 +18,7 @@ $(RUNTIME_STAMP): pyproject.toml
 	touch $@
 
 $(DEV_STAMP): $(RUNTIME_STAMP)
-	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/pip install -e ".[dev,distributed]"
 	touch $@
 
 install: $(RUNTIME_STAMP)

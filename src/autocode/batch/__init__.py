@@ -50,6 +50,7 @@ from autocode.errors import InputError, Terminated
 from autocode.io import read_many
 from autocode.segment import SegmentConfig, segment
 from autocode.store import Project, sha256_text
+from autocode.store.schema import DATABASE_NAME
 from autocode.types import Codebook, Transcript, Unit
 from autocode.versions import package_versions
 
@@ -165,10 +166,12 @@ def code_transcripts(
         "embedder_cache_id": embedder_id,
         "cluster": cluster,
     }
+    if (project_dir / DATABASE_NAME).is_file():
+        with Project.open(project_dir) as existing:  # reading writes nothing
+            refuse_other_vectors(existing, model)
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_cluster_client(cluster)) if cluster else None
         project = stack.enter_context(Project.open_or_create(project_dir, writer=True, wait=wait))
-        refuse_other_vectors(project, model)
         codebook = ensure_codebook(project, model.codebook)
         run_id = project.start_run(COMMAND, config, package_versions(), model=model.coder)
         result = BatchResult(run_id, model.coder, fingerprint, codebook, len(transcripts))

@@ -28,17 +28,24 @@ def build(
         "--tokens-of",
         help="static: distil only the tokens of this text file (a quick partial model).",
     ),
+    fit_on: list[Path] = typer.Option(
+        None,
+        "--fit-on",
+        help="static: transcripts (files or folders, unlabelled) to fit the static vectors to "
+        "the network on, e.g. the ones you will code. Repeatable.",
+    ),
 ) -> None:
     """Export ONNX (fp32, int8) and distil the static model from the installed model, offline."""
     from autocode.embed.backends import BACKENDS
-    from autocode.embed.build import build_backend
+    from autocode.embed.build import build_backend, unit_texts
     from autocode.embed.static_backend import tokens_of_file
 
     status = Console(stderr=True, markup=False, highlight=False)
     only = tokens_of_file(tokens_of, model) if tokens_of is not None else None
+    fit_texts = unit_texts(fit_on) if fit_on else None
     for name in names or list(BACKENDS[1:]):
         with status.status(f"building {name}"):
-            built = build_backend(name, model, force=force, only_tokens=only)
+            built = build_backend(name, model, force=force, only_tokens=only, fit_texts=fit_texts)
         manifest = built.manifest or {}
         status.print(
             f"{name}: {built.folder} ({built.size_bytes / 1e6:.1f} MB, "
@@ -62,6 +69,8 @@ def list_backends(model: str | None = _MODEL) -> None:
             typer.echo(f"{row.backend}: {row.problem}")
             continue
         partial = " (partial vocabulary)" if row.manifest.get("partial_vocabulary") else ""
+        if row.manifest.get("fitted_on_texts"):
+            partial += f" (fitted on {row.manifest['fitted_on_texts']} texts)"
         cache_id = Embedder(model, backend=row.backend).cache_id
         typer.echo(
             f"{row.backend}: {row.folder}, {row.size_bytes / 1e6:.1f} MB, id {cache_id}{partial}"

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from autocode.cli.app import app, user_errors
+from autocode.cli.backend_option import BACKEND
 
 
 @app.command()
@@ -38,6 +39,7 @@ def review(
     retrain_every: int = typer.Option(
         10, "--retrain-every", min=1, help="Retrain after this many decisions."
     ),
+    backend: str | None = BACKEND,
 ) -> None:
     """Accept, reject or recode suggestions by keyboard; autocode retrains as you go."""
     from autocode.review.inputs import check_review

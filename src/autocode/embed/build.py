@@ -41,15 +41,18 @@ def build_backend(
     force: bool = False,
     only_tokens: Sequence[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fit_texts: Sequence[str] | None = None,
 ) -> BuiltBackend:
     """Build `backend` for `model` (None: the shipped all-MiniLM-L6-v2) unless already built.
 
     `only_tokens` (static only) distils just those vocabulary ids: for tests and experiments.
+    `fit_texts` (static only) fits the token vectors to the network on those texts.
     """
     if backend not in BACKENDS or backend == "torch":
         raise InputError(backend, f"nothing to build; buildable: {BACKENDS[1:]}")
     folder = artefact_dir(model, backend)
-    if not force and only_tokens is None and (folder / MANIFEST).is_file():
+    custom = custom_static(only_tokens, fit_texts)
+    if not force and not custom and (folder / MANIFEST).is_file():
         return BuiltBackend(backend, folder, read_manifest(model, backend))
     source = Path(resolve_model_path(model))
     if not source.is_dir():
@@ -59,7 +62,7 @@ def build_backend(
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{backend}-") as work:
         staging = Path(work) / backend
         staging.mkdir()
-        manifest = _write_files(backend, source, staging, only_tokens, progress)
+        manifest = _write_files(backend, model, source, staging, only_tokens, progress, fit_texts)
         manifest.update(
             backend=backend,
             source_id=model_identity(model),
@@ -76,10 +79,12 @@ def build_backend(
 
 def _write_files(
     backend: str,
+    model_source: str | None,
     source: Path,
     staging: Path,
     only_tokens: Sequence[int] | None,
     progress: Callable[[int, int], None] | None,
+    fit_texts: Sequence[str] | None,
 ) -> dict[str, Any]:
     if backend == "static":
         from autocode.embed.static_backend import (
@@ -89,16 +94,17 @@ def _write_files(
             distill_static,
         )
 
-        dimension = distill_static(source, staging, only_tokens, progress)
+        dimension = distill_static(source, staging, only_tokens, progress, fit_texts)
         return {
             "files": [VECTORS_FILE, TOKENIZER_FILE],
             "dimension": dimension,
             "method": "model2vec-style distillation, mean pooling, SIF 1e-4, no PCA",
             "sif_coefficient": SIF_COEFFICIENT,
             "partial_vocabulary": only_tokens is not None,
+            "fitted_on_texts": len(set(fit_texts or ())),
         }
-    if only_tokens is not None:
-        raise InputError(backend, "a partial vocabulary applies to the static backend only")
+    if custom_static(only_tokens, fit_texts):
+        raise InputError(backend, "--tokens-of and --fit-on apply to the static backend only")
     from autocode.embed.onnx_backend import (
         ONNX_FILE,
         TOKENIZER_FILE,
@@ -112,14 +118,31 @@ def _write_files(
         if backend == "onnx":
             export_onnx(source, staging / ONNX_FILE, settings["pooling"])
         else:
-            export_onnx(source, staging / "fp32.onnx", settings["pooling"])
-            quantize_int8(staging / "fp32.onnx", staging / ONNX_FILE)
-            (staging / "fp32.onnx").unlink()
+            fp32 = artefact_dir(model_source, "onnx") / ONNX_FILE
+            if not fp32.is_file():  # else the onnx backend's export serves, unchanged
+                fp32 = staging / "fp32.onnx"
+                export_onnx(source, fp32, settings["pooling"])
+            quantize_int8(fp32, staging / ONNX_FILE)
+            (staging / "fp32.onnx").unlink(missing_ok=True)
     except (RuntimeError, ValueError, ImportError) as error:
         raise AutocodeError(f"{source}: ONNX export failed: {error}") from None
     shutil.copyfile(source / TOKENIZER_FILE, staging / TOKENIZER_FILE)
     dimension = _hidden_size(source)
     return {"files": [ONNX_FILE, TOKENIZER_FILE], "dimension": dimension, **settings}
+
+
+def custom_static(only_tokens: Sequence[int] | None, fit_texts: Sequence[str] | None) -> bool:
+    return only_tokens is not None or bool(fit_texts)
+
+
+def unit_texts(paths: Sequence[Path]) -> list[str]:
+    """The meaning units `autocode code` would make of the transcripts in `paths`."""
+    from autocode.batch import DEFAULT_SEGMENT_CONFIG
+    from autocode.io import read_many
+    from autocode.segment import segment
+
+    transcripts, _ = read_many(list(paths), strict=True)
+    return [unit.text for t in transcripts for unit in segment(t, DEFAULT_SEGMENT_CONFIG)]
 
 
 def _hidden_size(source: Path) -> int:
