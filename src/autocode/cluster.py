@@ -55,6 +55,7 @@ from autocode.codes.outliers import OUTLIER, reduce_outliers
 from autocode.codes.small_talk import (
     PROTOTYPES,
     SmallTalkRule,
+    is_small_talk_phrase,
     prototype_similarity,
     small_talk_reasons,
 )
@@ -221,6 +222,17 @@ def _small_talk(
     return small_talk_reasons(texts, tokens, similarity, config.small_talk_rule)
 
 
+def _label_candidates(
+    tokens: list[list[str | None]], labels: Sequence[int], config: ClusterConfig
+) -> dict[int, list[str]]:
+    """Candidate label phrases per code, none made only of small-talk words ("right", "let")."""
+    found = candidate_phrases(tokens, labels, top=config.label_candidates, exclude=[OUTLIER])
+    return {
+        int(group): [phrase for phrase in phrases if not is_small_talk_phrase(phrase)]
+        for group, phrases in found.items()
+    }
+
+
 def _cluster_labels(
     vectors: np.ndarray, small_talk: np.ndarray, config: ClusterConfig
 ) -> tuple[np.ndarray, ClusteringParameters]:
@@ -251,7 +263,7 @@ def _groups(
         return codes, []
     of_code = {j: g for g, members in enumerate(groups) for j in members}
     unit_groups = [of_code.get(int(label), OUTLIER) for label in labels]
-    found = candidate_phrases(tokens, unit_groups, top=config.label_candidates, exclude=[OUTLIER])
+    found = _label_candidates(tokens, unit_groups, config)
     group_centroids = _centroids(vectors, np.asarray(unit_groups), len(groups))
     chosen = phrase_labels(
         [found.get(g, []) for g in range(len(groups))],
@@ -326,7 +338,7 @@ def find_candidate_codes(
     keywords = class_tfidf(
         [terms(words) for words in tokens], labels.tolist(), top=config.keywords, exclude=[OUTLIER]
     )
-    found = candidate_phrases(tokens, labels, top=config.label_candidates, exclude=[OUTLIER])
+    found = _label_candidates(tokens, labels, config)
     chosen = phrase_labels(
         [found.get(j, []) for j in range(count)],
         centroids,

@@ -93,7 +93,7 @@ def small_talk_reasons(
             words = [word for word in tokens if word]
             known = [word for word in words if word in SMALL_TALK_WORDS]
             if not words:
-                reason = "only stop words and fillers"
+                reason = "no content words (only stop words and fillers)"
             elif len(known) >= rule.lexicon_share * len(words):
                 reason = "small-talk words: " + ", ".join(dict.fromkeys(known))
             elif prototype_similarity is not None:
@@ -102,6 +102,11 @@ def small_talk_reasons(
                     reason = f"like small talk (similarity {similarity:.2f} to a prototype)"
         reasons.append(reason)
     return reasons
+
+
+def is_small_talk_phrase(phrase: str) -> bool:
+    """Whether every word of a phrase is in the small-talk lexicon (not a label for a code)."""
+    return all(word in SMALL_TALK_WORDS for word in phrase.split())
 
 
 def prototype_similarity(vectors: np.ndarray, prototype_vectors: np.ndarray) -> np.ndarray:
