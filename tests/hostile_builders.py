@@ -73,47 +73,14 @@ def write_zip_to(out: BinaryIO, members: Sequence[Member]) -> None:
         size = member.size if member.declared_size is None else member.declared_size
         name = member.name.encode()
         offset = out.tell()
-        header = struct.pack(
-            "<4s5H3L2H",
-            b"PK\x03\x04",
-            20,
-            member.flags,
-            member.method,
-            0,
-            0x21,
-            crc,
-            packed_size,
-            size,
-            len(name),
-            0,
-        )
-        out.write(header + name)
+        # flags, method, time, date, crc, packed and unpacked size, name length
+        common = (member.flags, member.method, 0, 0x21, crc, packed_size, size, len(name))
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, *common, 0) + name)
         for data, times in packed:
             for _ in range(times):
                 out.write(data)
-        central.append(
-            struct.pack(
-                "<4s6H3L5H2L",
-                b"PK\x01\x02",
-                20,
-                20,
-                member.flags,
-                member.method,
-                0,
-                0x21,
-                crc,
-                packed_size,
-                size,
-                len(name),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-            + name
-        )
+        entry = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, *common, 0, 0, 0, 0, 0, offset)
+        central.append(entry + name)
     start = out.tell()
     directory = b"".join(central)
     out.write(directory)
