@@ -104,5 +104,17 @@ def test_active_order_asks_uncertain_units_and_spreads_them(seed_units) -> None:
     first = order_queue(proba, vectors, "active")[:10]
     assert margin[first].mean() < np.median(margin)
     twins = np.vstack([vectors, vectors])  # every unit twice: a twin never follows its twin
-    order = order_queue(np.vstack([proba, proba]), twins, "active")
+    order = order_queue(np.vstack([proba, proba]), twins, "active")[: len(vectors)]
     assert not any(abs(int(a) - int(b)) == len(vectors) for a, b in pairwise(order))
+
+
+def test_active_order_asks_first_about_codes_with_few_examples(seed_units) -> None:
+    vectors, _, _, _ = seed_units
+    proba = np.full((len(vectors), 2), 0.05)
+    proba[:20, 0] = 0.5  # on the boundary of a well-known code
+    proba[20:40, 1] = 0.3  # less uncertain, but about a code with one example
+    plain = order_queue(proba, vectors, "active")[:10]
+    rare_first = order_queue(proba, vectors, "active", label_counts=np.array([40, 1]))[:10]
+    assert (plain < 20).all() and ((rare_first >= 20) & (rare_first < 40)).all()
+    with pytest.raises(ValueError, match="label_counts"):
+        order_queue(proba, vectors, "active", label_counts=np.array([1, 2, 3]))

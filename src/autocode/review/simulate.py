@@ -60,7 +60,7 @@ def queue_rule(strategy: str = "active", **options: object) -> QueryRule:
     """The review queue's own order (`order_queue`) as a query rule."""
 
     def rule(proba: np.ndarray, vectors: np.ndarray, counts: np.ndarray, seed: int) -> np.ndarray:
-        return order_queue(proba, vectors, strategy, seed=seed, **options)
+        return order_queue(proba, vectors, strategy, seed=seed, label_counts=counts, **options)
 
     return rule
 
