@@ -255,6 +255,31 @@ def test_deeply_nested_xml_is_one_line(tmp_path: Path, monkeypatch) -> None:
     assert "malformed XML" in one_line_error(read, odt)
 
 
+def _sheet(tmp_path: Path, rows: str, dimension: str) -> Path:
+    name = "xl/worksheets/sheet1.xml"
+    sheet = f'<?xml version="1.0"?><worksheet xmlns="{hb.SHEET_NS}"><dimension ref="{dimension}"/>'
+    sheet += f"<sheetData>{rows}</sheetData></worksheet>"
+    members = hb.replaced(hb.members_of(hb.xlsx_bytes()), name, hb.plain(name, sheet.encode()))
+    return hb.write_zip(tmp_path / "sheet.xlsx", members)
+
+
+def test_a_sheet_declaring_a_huge_dimension_is_not_padded_to_it(tmp_path: Path, monkeypatch):
+    from autocode.io.survey import read_rows
+
+    cells = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>answer {i}</t></is></c></row>'
+        for i in range(1, 201)
+    )
+    rows = read_rows(_sheet(tmp_path, cells, "A1:XFD1048576"))  # 16,384 x 1,048,576 declared
+    assert len(rows) == 200 and {len(row) for row in rows} == {1}
+    monkeypatch.setenv("AUTOCODE_MAX_CELLS", "1000")
+    far = '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="99999999"/>'
+    message = one_line_error(read_rows, _sheet(tmp_path, far, "A1"))
+    assert (
+        "has more than 1,000 cells, over the limit for one sheet (set AUTOCODE_MAX_CELLS" in message
+    )
+
+
 # ---- text ---------------------------------------------------------------------------------------
 
 

@@ -22,8 +22,8 @@ class ReadLimits:
     """Limits on reading one file the user gave (archives inside it share its budget).
 
     The largest real files in the test data reach 30 members, an 18 MB member (the text of an
-    NVivo project's .docx source) and a compression ratio of 35; the defaults are 5 to 300
-    times that.
+    NVivo project's .docx source), a compression ratio of 35, a 350 KB text file and a sheet
+    of 20,000 cells; the defaults are 7 to 330 times that.
     """
 
     max_members: int = 10_000  # members of one archive
@@ -33,6 +33,7 @@ class ReadLimits:
     ratio_floor_mb: float = 1  # ...counted only for members larger than this
     max_depth: int = 2  # an archive (1) holding archives (2), not deeper
     max_text_mb: float = 32  # a text file (.txt, .md, .vtt, .srt, .html, .csv, .qde, .qdc)
+    max_cells: int = 5_000_000  # cells (and empty rows) of one .xlsx sheet
 
     @property
     def max_member_bytes(self) -> int:

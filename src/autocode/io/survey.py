@@ -17,6 +17,7 @@ from autocode.errors import InputError
 from autocode.io.archive_guard import ArchiveBudget, check_for_library
 from autocode.io.decode import read_text
 from autocode.io.documents import opening
+from autocode.io.limits import current_limits, limit_hint
 from autocode.io.source import make_transcript
 from autocode.types import Transcript, Turn
 
@@ -87,12 +88,32 @@ def _xlsx_rows(path: Path, sheet: str | int | None, metadata: dict[str, Any]) ->
         try:
             worksheet = _worksheet(workbook, sheet, path)
             metadata["sheet"] = worksheet.title
-            return [
-                [_cell_text(value) for value in row]
-                for row in worksheet.iter_rows(values_only=True)
-            ]
+            return _sheet_rows(worksheet, path)
         finally:
             workbook.close()
+
+
+def _sheet_rows(worksheet: Any, path: Path) -> list[list[str]]:
+    """The sheet's rows as strings, padded to the widest row; bounded by `max_cells`.
+
+    The sheet's declared dimension is ignored: openpyxl pads every row to it, so a few KB
+    declaring A1:XFD1048576 would make billions of cells.
+    """
+    worksheet.reset_dimensions()
+    limit = current_limits().max_cells
+    rows: list[list[str]] = []
+    cells = 0
+    for row in worksheet.iter_rows(values_only=True):
+        cells += max(1, len(row))
+        if cells > limit:
+            raise InputError(
+                path,
+                f"sheet {worksheet.title!r} has more than {limit:,} cells, over the limit for "
+                f"one sheet ({limit_hint('max_cells')})",
+            )
+        rows.append([_cell_text(value) for value in row])
+    width = max((len(row) for row in rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]
 
 
 def _worksheet(workbook: Any, sheet: str | int | None, path: Path) -> Any:
