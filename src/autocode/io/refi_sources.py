@@ -82,7 +82,7 @@ class SourceReader:
             self.warnings.append(f"skipped {len(missing)} text sources whose files are missing")
         transcripts: list[Transcript] = []
         codings: list[Coding] = []
-        used_ids: set[str] = set()
+        used_ids: dict[str, int] = {}
         for element, name, stored, how in texts:
             transcript_id = _unique(
                 name or _stem(element) or element.get("guid", "source"), used_ids
@@ -254,10 +254,13 @@ def _stem(element: etree._Element) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-def _unique(name: str, used: set[str]) -> str:
-    candidate, number = name, 2
+def _unique(name: str, used: dict[str, int]) -> str:
+    """`name`, or `name (2)`, `name (3)`... when taken; `used` maps each name to the next number
+    to try, so that many sources of one name stay linear."""
+    candidate, number = name, used.get(name, 2)
     while candidate in used:
         candidate = f"{name} ({number})"
         number += 1
-    used.add(candidate)
+    used[name] = number
+    used.setdefault(candidate, 2)
     return candidate
