@@ -86,7 +86,7 @@ def _diverse_uncertain(
     previous: np.ndarray | None = None
     while len(remaining):
         candidates = remaining[:pool_size]
-        chosen = _farthest_first(unit[candidates], min(batch_size, len(candidates)), previous)
+        chosen = farthest_first(unit[candidates], min(batch_size, len(candidates)), previous)
         order.append(candidates[chosen])
         previous = unit[candidates[chosen[-1]]]
         keep = np.ones(len(remaining), dtype=bool)
@@ -95,7 +95,7 @@ def _diverse_uncertain(
     return np.concatenate(order).astype(int)
 
 
-def _farthest_first(unit: np.ndarray, count: int, previous: np.ndarray | None) -> list[int]:
+def farthest_first(unit: np.ndarray, count: int, previous: np.ndarray | None) -> list[int]:
     """Indices of `count` rows (in order of uncertainty): the first row not a near-duplicate of
     the unit shown just before (`previous`), then each time the row farthest (in cosine
     distance) from all rows chosen so far."""
