@@ -230,22 +230,17 @@ def test_a_keyboard_session_is_stored_and_markup_stays_text(server: Server, brow
     renders += 1
     page.keyboard.press("Enter")
     page.wait_for_selector(f"body[data-renders='{renders}']")
+    for target in ("#codes button[data-code='T1']", "#btn-undo"):  # and by mouse
+        renders += 1
+        page.click(target)
+        page.wait_for_selector(f"body[data-renders='{renders}']")
 
     rows = decisions(server_project(server))
     actions = [row[1] for row in rows]
-    assert actions == [
-        "accept",
-        "reject",
-        "recode",
-        "recode",
-        "none",
-        "skip",
-        "undo",
-        "recode",
-        "flag",
-    ]
-    assert [row[3] for row in rows] == [0, 1, 2, 3, 4, 5, 5, 5, 6]
-    assert json.loads(rows[2][4]) == ["T2"] and json.loads(rows[7][4]) == ["T5"]
+    keyed = ["accept", "reject", "recode", "recode", "none", "skip", "undo", "recode", "flag"]
+    assert actions == [*keyed, "recode", "undo"]
+    assert [row[3] for row in rows] == [0, 1, 2, 3, 4, 5, 5, 5, 6, 7, 7]
+    assert [json.loads(rows[i][4]) for i in (2, 7, 9)] == [["T2"], ["T5"], ["T1"]]
     with Project.open(server_project(server)) as store:
         new_code = store.codebook(store.codebooks()[0]).codes[-1]
         assert new_code.definition == "Tools get in the way <i>again</i>"

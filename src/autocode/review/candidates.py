@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from autocode.classify import ThemeClassifier
 from autocode.cluster import find_candidate_codes
@@ -49,6 +50,9 @@ class CandidateCodes:
         )
         self._thread.start()
 
+    def turn_off(self) -> None:
+        self._problem = "candidate codes are not computed in this session"
+
     def wait(self, timeout: float | None = None) -> bool:
         if self._thread is not None:
             self._thread.join(timeout)
@@ -73,7 +77,8 @@ class CandidateCodes:
         self, units: list[Unit], vectors: np.ndarray, classifier: ThemeClassifier | None
     ) -> None:
         try:
-            found = find_candidate_codes(units, vectors, classifier=classifier)
+            with threadpool_limits(limits=1):  # leave the other cores to the server
+                found = find_candidate_codes(units, vectors, classifier=classifier)
         except Exception as error:  # clustering is context for the card, never a blocker
             self._problem = f"no candidate codes for this project ({type(error).__name__})"
             return

@@ -140,6 +140,9 @@ def create_app(worker: SessionWorker, token: str, port: int) -> TokenGate:
             return _error(400, f"malformed undo: {error}")
         return await _outcome(worker, lambda session: session.undo(client_id))
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def progress(request: Request) -> Response:
         return JSONResponse(await worker.call(lambda session: session.progress()))
 
@@ -151,6 +154,7 @@ def create_app(worker: SessionWorker, token: str, port: int) -> TokenGate:
             Route("/api/decide", decide, methods=["POST"]),
             Route("/api/undo", undo, methods=["POST"]),
             Route("/api/progress", progress),
+            Route("/favicon.ico", favicon),
             Mount("/static", static, name="static"),
         ]
     )

@@ -88,6 +88,8 @@ class ReviewSession:
         self.candidates = CandidateCodes()
         if candidate_codes:
             self.candidates.start(self.pool.units, self.pool.vectors, classifier)
+        else:
+            self.candidates.turn_off()
         self.run_id = project.start_run(
             COMMAND, self._config(), package_versions(), model=setup.model.coder
         )
@@ -263,13 +265,16 @@ class ReviewSession:
     def progress(self) -> dict[str, Any]:
         self._take_training_result()
         labels_since = len(self.state.labels) - max(self._labels_at_last_job, 0)
-        return self.tracker.summary(
+        summary = self.tracker.summary(
             self.state,
             self.codebook,
             model_version=self.scores.version,
             retraining=self.retrainer.running,
             next_retrain_in=max(0, self.retrain_every - labels_since),
         )
+        summary["units"] = len(self.pool)
+        summary["candidate_codes_ready"] = self.candidates.ready
+        return summary
 
     def wait_for_training(self, timeout: float | None = None) -> bool:
         """Block until the running retraining is done and applied (for notebooks and tests)."""

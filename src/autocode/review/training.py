@@ -73,8 +73,10 @@ class Retrainer:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, job: TrainingJob) -> bool:
-        """Start `job` unless one is running; whether it started."""
-        if self.running:
+        """Start `job` unless one is running or a result waits to be taken; whether it did."""
+        with self._lock:
+            waiting = self._result is not None
+        if self.running or waiting:
             return False
         self._thread = threading.Thread(
             target=self._run, args=(job,), name=f"autocode-retrain-{job.number}", daemon=True
