@@ -58,6 +58,7 @@ benchmarks: $(DEV_STAMP)
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/pip install -e ".[bench]"
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/open_coding.py
 
 # About 20 minutes on 2 cores: contrastive fine-tuning of the embedder in every fold.
 benchmark-finetune: $(DEV_STAMP)
