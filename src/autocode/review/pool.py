@@ -101,7 +101,7 @@ class UnitPool:
         if offset > 0:
             lines.append(_line("before", self.units[position - 1]))
         question = _question(info, unit)
-        if question is not None and (offset == 0 or question.start >= lines[0].end):
+        if question is not None:
             lines.append(question)
         if offset + 1 < info.count:
             lines.append(_line("after", self.units[position + 1]))
