@@ -212,6 +212,10 @@ def measure(project: Path, keys: int, reference_rounds: int) -> dict[str, Any]:
         "retrainings": final["model"]["retrainings"],
         "last_retraining_s": final["model"]["last_seconds"],
         "model_version_at_end": final["model"]["version"],
+        "slowest_keys": [
+            {"index": i, **timings[i], "ms": round(timings[i]["ms"], 1)}
+            for i in sorted(range(len(timings)), key=lambda i: -timings[i]["ms"])[:5]
+        ],
         "p95_goal_ms": GOAL_P95_MS,
         "p95_goal_met": p95 <= GOAL_P95_MS,
     }
