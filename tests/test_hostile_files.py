@@ -275,9 +275,10 @@ def test_a_sheet_declaring_a_huge_dimension_is_not_padded_to_it(tmp_path: Path, 
     monkeypatch.setenv("AUTOCODE_MAX_CELLS", "1000")
     far = '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="99999999"/>'
     message = one_line_error(read_rows, _sheet(tmp_path, far, "A1"))
-    assert (
-        "has more than 1,000 cells, over the limit for one sheet (set AUTOCODE_MAX_CELLS" in message
-    )
+    assert "has more than 1,000 cells, over the limit for one table (set AUTOCODE_MAX" in message
+    wide = tmp_path / "wide.csv"
+    wide.write_text("id," * 2000 + "answer\n")
+    assert "it has more than 1,000 cells" in one_line_error(read_rows, wide)
 
 
 # ---- text ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,8 @@ def _csv_rows(text: str, path: Path, metadata: dict[str, Any]) -> list[list[str]
     delimiter = max(_DELIMITERS, key=first_line.count) if first_line else ","
     metadata["delimiter"] = delimiter
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return _bounded(reader, path, "it")
     except csv.Error as error:
         raise InputError(path, f"is not a readable CSV file ({error})") from None
 
@@ -100,20 +102,27 @@ def _sheet_rows(worksheet: Any, path: Path) -> list[list[str]]:
     declaring A1:XFD1048576 would make billions of cells.
     """
     worksheet.reset_dimensions()
+    rows = ([_cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True))
+    padded = _bounded(rows, path, f"sheet {worksheet.title!r}")
+    width = max((len(row) for row in padded), default=0)
+    return [row + [""] * (width - len(row)) for row in padded]
+
+
+def _bounded(rows: Iterable[list[str]], path: Path, what: str) -> list[list[str]]:
+    """`rows` as a list, refused once they hold more than `max_cells` cells (or empty rows)."""
     limit = current_limits().max_cells
-    rows: list[list[str]] = []
+    kept: list[list[str]] = []
     cells = 0
-    for row in worksheet.iter_rows(values_only=True):
+    for row in rows:
         cells += max(1, len(row))
         if cells > limit:
             raise InputError(
                 path,
-                f"sheet {worksheet.title!r} has more than {limit:,} cells, over the limit for "
-                f"one sheet ({limit_hint('max_cells')})",
+                f"{what} has more than {limit:,} cells, over the limit for one table "
+                f"({limit_hint('max_cells')})",
             )
-        rows.append([_cell_text(value) for value in row])
-    width = max((len(row) for row in rows), default=0)
-    return [row + [""] * (width - len(row)) for row in rows]
+        kept.append(row)
+    return kept
 
 
 def _worksheet(workbook: Any, sheet: str | int | None, path: Path) -> Any:
@@ -190,11 +199,13 @@ def header_row(rows: list[list[str]]) -> int | None:
 def column_names(header: list[str]) -> list[str]:
     """Header cells as column names: whitespace collapsed, blanks and repeats made unique."""
     names: list[str] = []
+    taken: set[str] = set()
     for position, cell in enumerate(header, start=1):
         name = " ".join(cell.split()) or f"column {position}"
-        while name in names:
+        while name in taken:
             name = f"{name} ({position})"
         names.append(name)
+        taken.add(name)
     return names
 
 
