@@ -91,6 +91,17 @@ def _doctype_after_comment(path: Path) -> Path:
     return path
 
 
+def _many_codes_qdpx(path: Path) -> Path:
+    codes = "".join(
+        f'<Code guid="{i:08d}-2222-4333-8444-555555555555" name="c{i}" isCodable="true"/>'
+        for i in range(30_000)
+    )
+    qde = hb.project_qde().replace(
+        b"<Sources>", f"<CodeBook><Codes>{codes}</Codes></CodeBook><Sources>".encode()
+    )
+    return hb.write_zip(path, [hb.plain("project.qde", qde)])
+
+
 def _utf16_qdpx(path: Path) -> Path:
     return hb.write_zip(path, hb.small_qdpx_members(hb.MALFORMED_UTF16))
 
@@ -172,6 +183,7 @@ ROWS = [
     Row("laughs.docx", "XML: billion laughs in a .docx", _laughs_docx, "suggest"),
     Row("laughs.xlsx", "XML: billion laughs in an .xlsx sheet", _laughs_xlsx, "import"),
     Row("deep.qdpx", "XML: 1,000,000 nested elements", _deep_qdpx, "import"),
+    Row("codes.qdpx", "30,000 codes in one codebook (a valid file)", _many_codes_qdpx, "import"),
     Row(
         "line.txt",
         "huge single-line text: 64 MB .txt",
