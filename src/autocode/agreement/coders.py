@@ -230,14 +230,11 @@ def _check_coders(project: Project, coders: Sequence[str]) -> list[str]:
 
 def _completed(project: Project, coders: Sequence[str]) -> dict[str, set[str]]:
     """Per model coder, the transcripts a batch run marked as coded by it."""
-    marks: dict[str, set[str]] = {}
-    for coder in coders:
-        if coder.startswith(MODEL_PREFIX):
-            rows = project._conn.execute(  # the store keeps no public query for this yet
-                "SELECT transcript_id FROM coded_transcripts WHERE coder = ?", (coder,)
-            )
-            marks[coder] = {row[0] for row in rows}
-    return marks
+    return {
+        coder: project.completed_transcripts(coder)
+        for coder in coders
+        if coder.startswith(MODEL_PREFIX)
+    }
 
 
 def _check_codings(

@@ -125,6 +125,13 @@ class RunStore(StoreBase):
         )
         return dict(rows.fetchall())
 
+    def completed_transcripts(self, coder: str) -> set[str]:
+        """Ids of the transcripts a batch run marked as coded by `coder` (any fingerprint)."""
+        rows = self._conn.execute(
+            "SELECT transcript_id FROM coded_transcripts WHERE coder = ?", (coder,)
+        )
+        return {row[0] for row in rows}
+
     def _mark_coded(
         self,
         transcript_id: str,
