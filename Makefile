@@ -42,6 +42,7 @@ demo: $(RUNTIME_STAMP)
 	@echo "Suggested codes: reports/suggest/report.html (units.csv, codes.csv beside it)"
 	@echo "Saturation:      reports/saturation/saturation.png"
 	@echo "Batch coding:    reports/project/exports/ and reports/examples.qdpx (open in NVivo, ATLAS.ti, MAXQDA, QualCoder)"
+	@echo "Review in the browser: .venv/bin/autocode review --project reports/project"
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest
