@@ -65,6 +65,11 @@ class ProjectArchive:
                 path, "not a REFI-QDA project: neither a zip archive (.qdpx) nor XML (.qde)"
             )
 
+    @property
+    def is_zip(self) -> bool:
+        """A `.qdpx` archive, not a bare `.qde`."""
+        return self._zip is not None
+
     def __enter__(self) -> ProjectArchive:
         return self
 

@@ -83,7 +83,7 @@ def import_qdpx(
             validate_project_xml,
             PROJECT_SCHEMA,
             strict,
-            archive.project_member,
+            archive.project_member if archive.is_zip else "it",
         )
         if root.tag == f"{{{CODEBOOK_NS}}}CodeBook":
             raise InputError(path, "this is a REFI-QDA codebook (.qdc); import it as a codebook")
