@@ -59,7 +59,7 @@ P20: I typed <script>window.__pwned = 1</script> into the search box & the model
 Interviewer: What happened when you deployed it?
 
 P20: The <img src=x onerror="window.__pwned = 2"> tag showed up in the deployment report, so we retrained the model.
-"""
+"""  # noqa: E501
 
 
 @pytest.fixture(scope="session")

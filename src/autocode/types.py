@@ -6,6 +6,7 @@ Offsets are Python string indices (code points) into `Transcript.text`, end excl
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ class Codebook:
 
     def __post_init__(self) -> None:
         ids = [code.id for code in self.codes]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
         if duplicates:
             raise ValueError(f"codebook {self.name}: duplicate code ids {duplicates}")
         known = set(ids)
