@@ -346,6 +346,10 @@ def test_nothing_readable_is_an_error_and_writes_nothing(
     code, _, stderr = cli("suggest", str(tmp_path / "bad" / "empty-folder"), "--out", str(out),
                           "--model", str(model_dir))  # fmt: skip
     assert code == 2 and "no files found" in stderr and not out.exists()
+    code, _, stderr = cli("suggest", str(bad["fake docx"]), "--out", str(out),
+                          "--model", str(model_dir))  # fmt: skip
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {bad['fake docx']}")
 
 
 def test_cli_runs_are_deterministic_with_and_without_the_cache(

@@ -145,7 +145,7 @@ def suggest(
         TimeElapsedColumn(),
     )
     try:
-        with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
+        with Progress(*columns, console=console, disable=quiet, transient=True) as progress:
             steps = _Steps(progress)
             result = run_suggest(
                 paths,
@@ -161,10 +161,12 @@ def suggest(
             files = write_suggestions(result, out, command=command)
             steps.finish()
     except NothingToCode as error:
-        for bad in error.errors:
-            problems.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
         if json_summary:
             typer.echo(_summary(out, {}, {}, error.errors))
+        if len(error.errors) == 1:
+            raise error.errors[0] from None  # the one file and its problem, on one line
+        for bad in error.errors:
+            problems.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
         raise
     for warning in result.settings.get("warnings", []):
         problems.print(f"warning: {warning}", soft_wrap=True, highlight=False, markup=False)
