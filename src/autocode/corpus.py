@@ -14,6 +14,7 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ import yaml
 
 from autocode.classify import WeakExamples, labels_to_frame
 from autocode.errors import InputError
+from autocode.io.decode import read_bounded
+from autocode.io.limits import current_limits
 from autocode.types import Code, Codebook
 
 EXCERPT_COLUMNS = ("excerpt_id", "participant", "text", "themes", "stage")
@@ -38,14 +41,14 @@ def split_ids(cell: str) -> list[str]:
 
 def read_csv_strict(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     """Read a UTF-8 CSV keeping empty cells as "", checking the required columns exist."""
-    raw = path.read_bytes()
+    raw = read_bounded(path, current_limits().max_text_bytes, "max_text_mb", "corpus files")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise InputError(path, f"not UTF-8 text (invalid byte at line {line})") from None
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InputError(path, f"not a readable CSV file: {error}") from None
     missing = [column for column in required if column not in frame.columns]
@@ -93,7 +96,10 @@ def _check_rows(
 def load_codebook(path: Path) -> tuple[Codebook, list[Code], dict]:
     """Themes as a Codebook, stages as Codes, and the raw YAML document."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        limit = current_limits().max_text_bytes
+        document = yaml.safe_load(
+            read_bounded(path, limit, "max_text_mb", "corpus files").decode("utf-8")
+        )
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
     except yaml.YAMLError as error:

@@ -29,6 +29,7 @@ import numpy as np
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
 from autocode.embed import Embedder
 from autocode.errors import InputError
+from autocode.io.archive_guard import ArchiveBudget, check_for_library
 from autocode.saturation.new_interview import (
     NewInterviewCheck,
     check_new_interview,
@@ -129,6 +130,7 @@ def load_baseline(directory: str | Path) -> Baseline:
         raise InputError(codes_path, f"not valid JSON: {error}") from None
     if document.get("format") != FORMAT or document.get("format_version") != FORMAT_VERSION:
         raise InputError(codes_path, f"not a {FORMAT} version {FORMAT_VERSION} file")
+    check_for_library(vectors_path, ArchiveBudget(vectors_path), "saturation baseline (.npz)")
     try:
         with np.load(vectors_path, allow_pickle=False) as arrays:
             vectors, labels = arrays["vectors"], arrays["labels"]
