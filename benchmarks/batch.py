@@ -11,6 +11,8 @@ Sections (each merges its results into the JSON file, so they can run at differe
   given by wall time and by CPU time of the process (less sensitive to other load).
 - recode: coding the same transcripts again with a new classifier (other C): every embedding comes
   from the project's cache. Goal: >= 20x faster than the first run.
+- backends / dask: every embedding backend, and Dask with 1 and 2 local workers, on the same
+  `--small-units` units (see batch_backends.py).
 - memory-small / memory-large / memory-<N>: peak RSS of a fresh process coding about
   `--small-units` / `--large-units` / N units, and for each tenth of the units the lowest RSS
   (between batches) and the highest (inside a batch). Goal: flat, under 1.5 GB.
@@ -164,6 +166,16 @@ def load_models(model_dir: Path) -> tuple[Any, float]:
     load_sentence_model(model.classifier.embedder)
     Embedder(model.classifier.embedder).encode_uncached(["warm up"])
     return model, time.perf_counter() - began
+
+
+def segmented_texts(files: Path) -> list[str]:
+    """The unit texts batch coding makes of the files (its default segmentation)."""
+    from autocode.batch import DEFAULT_SEGMENT_CONFIG
+    from autocode.io import read
+    from autocode.segment import segment
+
+    paths = sorted(files.glob("*.txt"))
+    return [u.text for path in paths for u in segment(read(path), DEFAULT_SEGMENT_CONFIG)]
 
 
 def unit_texts(project: Path) -> list[str]:
@@ -408,6 +420,20 @@ def summary(sections: dict[str, Any]) -> dict[str, Any]:
                 "rss_between_batches_mb": [min(lows), max(lows)] if None not in lows else None,
                 "goal_peak_rss_mb": 1536,
             }
+    if "backends" in sections:
+        result["backends"] = {
+            name: {
+                "pipeline_units_per_s": row["pipeline_units_per_s"],
+                "pipeline_speed_vs_torch": row["ratios_to_torch"]["pipeline_units_per_s"],
+                "macro_kappa_minus_torch": row["macro_kappa_minus_torch"],
+                "cosine_to_torch_mean": row["cosine_to_torch"]["mean"],
+            }
+            for name, row in sections["backends"]["variants"].items()
+        }
+    if "dask" in sections:
+        result["dask_scaling_efficiency_1_to_2_workers"] = sections["dask"][
+            "scaling_efficiency_1_to_2"
+        ]
     return result
 
 
@@ -449,6 +475,18 @@ def main() -> None:
                       throughput(args.workdir, shipped, args.small_units, args.rounds))  # fmt: skip
     if "recode" in sections:
         merge_results(args.out, "recode", recode(args.workdir, shipped, retrained, coherence))
+    if "backends" in sections or "dask" in sections:
+        import batch_backends
+
+        files = args.workdir / "small"
+        if not files.is_dir():
+            write_interviews(files, args.small_units, interview_units(coherence=False))
+        if "backends" in sections:
+            texts = segmented_texts(files)
+            merge_results(args.out, "backends",
+                          batch_backends.backends(args.workdir, files, texts, shipped))  # fmt: skip
+        if "dask" in sections:
+            merge_results(args.out, "dask", batch_backends.dask(args.workdir, files, shipped))
     sizes = {"memory-small": args.small_units, "memory-large": args.large_units}
     for name in sections:
         units = sizes.get(name) or (int(name[7:]) if re.fullmatch(r"memory-\d+", name) else 0)

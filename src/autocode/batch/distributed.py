@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 _SPEC = re.compile(r"^(?:local(?::(?P<workers>\d+))?|(?P<address>(?:tcp|tls)://[^\s/]+:\d+))$")
 CONNECT_TIMEOUT = "5s"
 CHARS_PER_UNIT = 110  # median unit length without coherence merging: sizes tasks before segmenting
+TASK_UNITS = 256  # at most this many units per task, so a few transcripts still spread out
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class DaskCoder:
         pending = self.coder.pending(transcripts, result, progress)
         fingerprint = self.coder.fingerprint
         have = {t.id for t in pending if (self.parts_dir / part_name(t, fingerprint)).is_file()}
-        tasks = _tasks([t for t in pending if t.id not in have], batch_units)
+        tasks = _tasks([t for t in pending if t.id not in have], min(batch_units, TASK_UNITS))
         window = max(2, self.window_per_worker * max(1, len(self._workers())))
         model = self.client.scatter(self.coder.model, broadcast=True)
         hosts = dict(Counter(_host(address) for address in self._workers()))

@@ -32,7 +32,7 @@ from autocode.classify.thresholds import (
     out_of_fold_probabilities,
 )
 from autocode.classify.training_data import LabelsLike, WeakExamples, data_hash, labels_to_frame
-from autocode.embed import Embedder
+from autocode.embed import Embedder, backend_hint
 from autocode.errors import InputError
 from autocode.types import Code, Codebook
 
@@ -308,7 +308,11 @@ class ThemeClassifier:
             "format_version": FORMAT_VERSION,
             "autocode_version": __version__,
             "theme_ids": self.theme_ids_,
-            "embedder": {"name": self.embedder or "all-MiniLM-L6-v2", "id": embedder.model_id},
+            "embedder": {
+                "name": self.embedder or "all-MiniLM-L6-v2",
+                "id": embedder.model_id,
+                "backend": embedder.backend,
+            },
             "head": {
                 "type": self.head,
                 "c": self.c,
@@ -359,7 +363,7 @@ class ThemeClassifier:
             raise InputError(
                 saved.folder,
                 f"trained with embedder {saved.card['embedder']['id']} but {installed} is "
-                "installed",
+                f"installed{backend_hint(saved.card['embedder'])}",
             )
         return model
 

@@ -17,6 +17,7 @@ import numpy as np
 from autocode.embed.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
+    backend_hint,
     backend_id,
     current_backend,
     load_backend,
@@ -42,6 +43,7 @@ __all__ = [
     "Embedder",
     "EmbeddingCache",
     "VectorCache",
+    "backend_hint",
     "cache_root",
     "current_backend",
     "default_cache_path",

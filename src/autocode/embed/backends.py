@@ -77,6 +77,16 @@ def vector_space(model_id: str) -> str:
     return model_id
 
 
+def backend_hint(card_embedder: dict) -> str:
+    """What a model card's embedder entry tells a user whose backend gives other vectors."""
+    backend = card_embedder.get("backend")
+    trained = f"--backend {backend}" if backend else "the backend it was trained with"
+    return (
+        f"; run with {trained}, or train a classifier with this backend "
+        f"(`autocode train --backend {current_backend()}`)"
+    )
+
+
 def artefact_dir(model: str | None, backend: str) -> Path:
     """Where `autocode backends build` puts the files of `backend` for `model`."""
     safe = model_identity(model).replace("/", "_").replace("@", "-")
