@@ -363,7 +363,7 @@ class ThemeClassifier:
             raise InputError(
                 saved.folder,
                 f"trained with embedder {saved.card['embedder']['id']} but {installed} is "
-                f"installed{backend_hint(saved.card['embedder'])}",
+                f"installed{backend_hint(saved.card['embedder'], installed)}",
             )
         return model
 

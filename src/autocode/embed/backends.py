@@ -77,8 +77,11 @@ def vector_space(model_id: str) -> str:
     return model_id
 
 
-def backend_hint(card_embedder: dict) -> str:
-    """What a model card's embedder entry tells a user whose backend gives other vectors."""
+def backend_hint(card_embedder: dict, installed: str) -> str:
+    """What a model card's embedder entry tells a user whose backend gives other vectors
+    ("" when the card names another model altogether)."""
+    if str(card_embedder.get("id", "")).partition("+")[0] != installed.partition("+")[0]:
+        return ""
     backend = card_embedder.get("backend")
     trained = f"--backend {backend}" if backend else "the backend it was trained with"
     return (
