@@ -12,6 +12,7 @@ from autocode.corpus import load_corpus
 from autocode.embed import Embedder
 from autocode.review.learner import ReviewLearner, plateau_hint
 from autocode.review.ordering import STRATEGIES, order_queue
+from autocode.review.simulate import full_pool_kappa, labels_to_reach, macro_kappa, simulate_review
 
 SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "seed"
 
@@ -118,3 +119,20 @@ def test_active_order_asks_first_about_codes_with_few_examples(seed_units) -> No
     assert (plain < 20).all() and ((rare_first >= 20) & (rare_first < 40)).all()
     with pytest.raises(ValueError, match="label_counts"):
         order_queue(proba, vectors, "active", label_counts=np.array([1, 2, 3]))
+
+
+def test_simulated_review_curve(seed_units) -> None:
+    vectors, labels, codes, participants = seed_units
+    held = np.array([int(p.lstrip("P")) % 3 == 0 for p in participants])
+    split = (vectors[~held], labels[~held], vectors[held], labels[held], codes)
+    curve = simulate_review(*split, "active", seed=1, max_labels=45)
+    assert curve.labels == [15, 25, 35, 45]  # 3 distinct examples per code, then batches of 10
+    assert all(-1 <= k <= 1 for k in curve.kappa)
+    assert simulate_review(*split, "active", seed=1, max_labels=45) == curve
+    assert simulate_review(*split, "random", seed=1, max_labels=45).labels == curve.labels
+    full = simulate_review(*split, "random", seed=2)
+    assert full.labels[-1] == int((~held).sum())
+    assert full.kappa[-1] == pytest.approx(full_pool_kappa(*split), abs=0.02)
+    assert labels_to_reach(curve.labels, curve.kappa, -2.0) == 15
+    assert labels_to_reach(curve.labels, curve.kappa, 2.0) is None
+    assert macro_kappa(labels, labels) == 1.0
