@@ -315,7 +315,13 @@ class ReviewSession:
         if not len(fresh):
             return fresh
         proba = scores.aligned(self.codebook.ids)[fresh]
-        order = order_queue(proba, self.pool.vectors[fresh], self.setup.order, seed=self.seed)
+        order = order_queue(
+            proba,
+            self.pool.vectors[fresh],
+            self.setup.order,
+            seed=self.seed,
+            label_counts=self._label_counts(),
+        )
         return fresh[order]
 
     def _new_code(self, name: str, definition: str) -> Code:
@@ -344,14 +350,24 @@ class ReviewSession:
             self._labels_at_last_job = labelled
             self._retrainings = job.number
 
-    def _job(self) -> TrainingJob:
-        code_ids = list(self.codebook.ids)
+    def _base_labels(self, code_ids: list[str]) -> np.ndarray:
         column = {code_id: j for j, code_id in enumerate(code_ids)}
         base_labels = np.zeros((len(self._base_excerpts), len(code_ids)))
         for row, excerpt in enumerate(self._base_excerpts):
             for code in excerpt.codes:
                 if code in column:
                     base_labels[row, column[code]] = 1.0
+        return base_labels
+
+    def _label_counts(self) -> np.ndarray:
+        """Positives per code in what the next learner trains on (excerpts and decisions)."""
+        code_ids = list(self.codebook.ids)
+        _, labels = self.state.label_rows(code_ids)
+        return (self._base_labels(code_ids) > 0.5).sum(axis=0) + (labels > 0.5).sum(axis=0)
+
+    def _job(self) -> TrainingJob:
+        code_ids = list(self.codebook.ids)
+        base_labels = self._base_labels(code_ids)
         positions, labels = self.state.label_rows(code_ids)
         number = self._retrainings + 1
         name = self.setup.reviewer.removeprefix("human:")

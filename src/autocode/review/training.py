@@ -43,6 +43,12 @@ class TrainingJob:
     strategy: str
     seed: int
 
+    @property
+    def label_counts(self) -> np.ndarray:
+        """Positives per code in what the learner trains on (the active order weighs rare
+        codes up by them, as measured in benchmarks/review.py)."""
+        return (self.base_labels > 0.5).sum(axis=0) + (self.review_labels > 0.5).sum(axis=0)
+
 
 @dataclass(frozen=True)
 class TrainingResult:
@@ -119,7 +125,13 @@ def train(job: TrainingJob, pool_vectors: np.ndarray) -> TrainingResult:
     scores = learner_scores(learner, pool_vectors, job.version)
     fresh = job.fresh
     order = fresh[
-        order_queue(scores.proba[fresh], pool_vectors[fresh], job.strategy, seed=job.seed)
+        order_queue(
+            scores.proba[fresh],
+            pool_vectors[fresh],
+            job.strategy,
+            seed=job.seed,
+            label_counts=job.label_counts,
+        )
     ]
     kappa = reviewer_kappa(job, review_vectors)
     return TrainingResult(job, scores, order, kappa, 0.0)
