@@ -30,7 +30,7 @@ FILLER_WORDS = frozenset(
         "uh", "uhm", "um", "umm", "erm", "er", "ah", "oh", "hmm", "hm", "mm", "mmm", "mhm",
         "huh", "yeah", "yep", "yup", "yes", "okay", "ok", "like", "gonna", "wanna", "gotta",
         "kinda", "sorta", "actually", "basically", "literally", "thing", "things", "stuff",
-        "lot", "lots",
+        "lot", "lots", "maybe", "perhaps",
     }
 )  # fmt: skip
 FILLER_PHRASES = (
