@@ -171,7 +171,7 @@ def suggest(
     """
     config = config or SuggestConfig()
     progress = progress or _no_progress
-    resolve_model(model_dir)  # a wrong name fails before any file is read
+    model_folder = resolve_model(model_dir)  # a wrong name fails before any file is read
     paths = [Path(p) for p in paths]
     tick = progress("reading", None)
     transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
@@ -179,7 +179,7 @@ def suggest(
     if not transcripts:
         what = f"none of the {len(errors)} file(s) could be read" if errors else "no files found"
         raise NothingToCode(f"{what} in {', '.join(map(str, paths)) or 'no input'}", errors)
-    classifier, excerpts, warnings = load_model_and_excerpts(model_dir, corpus_dir)
+    classifier, excerpts, warnings = load_model_and_excerpts(model_folder, corpus_dir)
     if embedder is None:
         cache = EmbeddingCache(default_cache_path()) if use_cache else None
         embedder = Embedder(classifier.embedder, cache=cache)
@@ -200,7 +200,7 @@ def suggest(
             "errors": [str(error) for error in errors],
             "model": {
                 "path": str(model_dir),
-                "fingerprint": model_fingerprint(resolve_model(model_dir)),
+                "fingerprint": model_fingerprint(model_folder),
                 **result.settings["model"],
             },
             "corpus": str(corpus_dir) if corpus_dir is not None else None,
