@@ -158,9 +158,10 @@ class DaskCoder:
         fingerprint = self.coder.fingerprint
         have = {t.id for t in pending if (self.parts_dir / part_name(t, fingerprint)).is_file()}
         tasks = _tasks([t for t in pending if t.id not in have], min(batch_units, TASK_UNITS))
-        window = max(2, self.window_per_worker * max(1, len(self._workers())))
+        workers = self._workers()
+        window = max(2, self.window_per_worker * max(1, len(workers)))
         model = self.client.scatter(self.coder.model, broadcast=True)
-        hosts = dict(Counter(_host(address) for address in self._workers()))
+        hosts = dict(Counter(_host(address) for address in workers))
         submitted: deque[tuple[list[Transcript], Any]] = deque()
         queue = deque(tasks)
 

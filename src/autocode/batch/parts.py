@@ -8,7 +8,6 @@ back; the client alone commits them into the project store.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from autocode.store.base import sha256_text
 from autocode.types import Coding, Transcript, Unit
 
 if TYPE_CHECKING:
@@ -50,12 +50,8 @@ class Part:
 def part_name(transcript: Transcript, fingerprint: str) -> str:
     """`<text hash 16>-<id hash 8>-<fingerprint hash 16>.parquet`."""
 
-    def short(text: str, n: int) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
-
-    return (
-        f"{short(transcript.text, 16)}-{short(transcript.id, 8)}-{short(fingerprint, 16)}.parquet"
-    )
+    text, identity = sha256_text(transcript.text)[:16], sha256_text(transcript.id)[:8]
+    return f"{text}-{identity}-{sha256_text(fingerprint)[:16]}.parquet"
 
 
 def part_bytes(part: Part) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -94,9 +95,10 @@ class Embedder:
         self._batch_size = batch_size
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    @property
+    @cached_property
     def cache_id(self) -> str:
-        """The id this backend's vectors are cached under (differs for every backend)."""
+        """The id this backend's vectors are cached under (differs for every backend). Read
+        once: for a built backend it reads the files' manifest, which `encode` must not redo."""
         return backend_id(self.model, self.backend, self.device)
 
     @property
