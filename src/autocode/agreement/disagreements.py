@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +82,6 @@ def disagreements_csv(rows: list[Disagreement], code_names: dict[str, str]) -> s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        values = asdict(row)
         writer.writerow(
             [
                 row.code,
@@ -91,8 +90,8 @@ def disagreements_csv(rows: list[Disagreement], code_names: dict[str, str]) -> s
                 row.start,
                 row.end,
                 row.group,
-                "; ".join(values["coded_by"]),
-                "; ".join(values["not_coded_by"]),
+                "; ".join(row.coded_by),
+                "; ".join(row.not_coded_by),
                 row.text,
             ]
         )

@@ -79,20 +79,6 @@ def model_note(coders: Sequence[str]) -> str | None:
     return None
 
 
-def _extremes(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:
-    """The lowest lower bound and the highest upper bound of the humans' intervals."""
-    if np.isnan(lo).all() or np.isnan(hi).all():
-        return float("nan"), float("nan")
-    return float(np.nanmin(lo)), float(np.nanmax(hi))
-
-
-def _where(value: dict[str, Any]) -> str:
-    position = value["position"] or "n/a"
-    if position == "below" and value["inside_human_interval"]:
-        return "below, inside their interval"
-    return position
-
-
 def _position(value: float, low: float, high: float) -> str | None:
     if np.isnan(value) or np.isnan(low):
         return None

@@ -154,10 +154,7 @@ _DISAGREEMENT_HEADER = ("code", "transcript", "offsets", "coded by", "not coded 
 
 
 def _disagreement_table(rows: list[list[str]]) -> str:
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("code", "transcript", "offsets", "coded by", "not coded by", "text")
-    )
+    head = "".join(f"<th>{h}</th>" for h in _DISAGREEMENT_HEADER)
     body = "\n".join(
         f"<tr><td>{escape(code)}</td><td>{escape(transcript)}</td>"
         f'<td class="number">{escape(offsets)}</td><td class="coded">{escape(yes)}</td>'
