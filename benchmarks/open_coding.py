@@ -54,7 +54,8 @@ import pandas as pd
 
 from autocode.cluster import ClusterConfig, find_candidate_codes, scaled_parameters
 from autocode.cluster_agreement import cluster_agreement
-from autocode.codes.small_talk import PROTOTYPES, prototype_similarity, small_talk_reasons
+from autocode.codes.small_talk import PROTOTYPES, small_talk_reasons
+from autocode.codes.themes import nearest_similarity
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache, default_cache_path
 from autocode.io.refi_import import import_qdpx
@@ -341,7 +342,7 @@ def measures(
 def small_talk_flags(data: Dataset, vectors: np.ndarray, embedder: Embedder) -> np.ndarray:
     texts = [unit.text for unit in data.units]
     prototypes = embedder.encode(list(PROTOTYPES))
-    reasons = small_talk_reasons(texts, tokenize(texts), prototype_similarity(vectors, prototypes))
+    reasons = small_talk_reasons(texts, tokenize(texts), nearest_similarity(vectors, prototypes))
     return np.array([bool(r) for r in reasons])
 
 

@@ -56,7 +56,6 @@ from autocode.codes.small_talk import (
     PROTOTYPES,
     SmallTalkRule,
     is_small_talk_phrase,
-    prototype_similarity,
     small_talk_reasons,
 )
 from autocode.codes.themes import ThemeMapping, nearest_similarity, theme_mapping
@@ -217,8 +216,8 @@ def _small_talk(
         return [""] * len(texts)
     similarity = None
     if embedder is not None:
-        prototypes = _normalise(np.asarray(embedder.encode(list(PROTOTYPES)), dtype=np.float32))
-        similarity = prototype_similarity(vectors, prototypes)
+        prototypes = np.asarray(embedder.encode(list(PROTOTYPES)), dtype=np.float32)
+        similarity = nearest_similarity(vectors, prototypes)
     return small_talk_reasons(texts, tokens, similarity, config.small_talk_rule)
 
 

@@ -110,10 +110,3 @@ def small_talk_reasons(
 def is_small_talk_phrase(phrase: str) -> bool:
     """Whether every word of a phrase is in the small-talk lexicon (not a label for a code)."""
     return all(word in SMALL_TALK_WORDS for word in phrase.split())
-
-
-def prototype_similarity(vectors: np.ndarray, prototype_vectors: np.ndarray) -> np.ndarray:
-    """Each row's cosine similarity to its nearest prototype (rows and prototypes normalised)."""
-    if not len(vectors):
-        return np.zeros(0)
-    return (np.asarray(vectors) @ np.asarray(prototype_vectors).T).max(axis=1)
