@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 from autocode.agreement.items import CoderItems
-from autocode.agreement.multi import fleiss_kappa_from_counts, free_marginal_kappa
+from autocode.agreement.multi import (
+    counts_from_matrix,
+    fleiss_kappa_from_counts,
+    free_marginal_kappa,
+    observed_agreement,
+)
 from autocode.agreement.scores import krippendorff_alpha
 
 
@@ -29,17 +34,9 @@ def _nominal_statistics(
     ratings: np.ndarray, weights: np.ndarray, n_categories: int
 ) -> dict[str, float]:
     """Across-coder statistics of coders x items nominal values (nan where not coded)."""
-    present = ~np.isnan(ratings)
-    counts = np.zeros((ratings.shape[1], n_categories))
-    coder, item = np.nonzero(present)
-    np.add.at(counts, (item, ratings[coder, item].astype(np.int64)), 1)
-    complete = present.all(axis=0)
-    pairable = present.sum(axis=0) >= 2
-    agreement = (
-        float(np.average(_item_agreement(counts[pairable]), weights=weights[pairable]))
-        if pairable.any()
-        else float("nan")
-    )
+    counts = counts_from_matrix(ratings, n_categories)
+    complete = (~np.isnan(ratings)).all(axis=0)
+    agreement = observed_agreement(counts, weights)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fleiss = fleiss_kappa_from_counts(np.repeat(counts[complete], weights[complete], axis=0))
@@ -51,12 +48,6 @@ def _nominal_statistics(
         "n_items": int(weights.sum()),
         "n_items_all_coders": int(weights[complete].sum()),
     }
-
-
-def _item_agreement(counts: np.ndarray) -> np.ndarray:
-    """Per item, the share of agreeing pairs of coders (see `multi.observed_agreement`)."""
-    raters = counts.sum(axis=1)
-    return (counts * (counts - 1)).sum(axis=1) / (raters * (raters - 1))
 
 
 def across_coders(items: CoderItems, k: int) -> dict[str, Any]:

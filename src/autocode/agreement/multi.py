@@ -30,8 +30,13 @@ def category_counts(reliability_data: object) -> np.ndarray:
     data = reliability_matrix(reliability_data, "nominal")
     if data.shape[0] < 2:
         raise ValueError(f"agreement needs at least two coders, got {data.shape[0]}")
+    n_categories = int(np.nanmax(data)) + 1 if (~np.isnan(data)).any() else 0
+    return counts_from_matrix(data, n_categories)
+
+
+def counts_from_matrix(data: np.ndarray, n_categories: int) -> np.ndarray:
+    """Items x categories counts of a coders x items matrix of category numbers (nan: none)."""
     present = ~np.isnan(data)
-    n_categories = int(np.nanmax(data)) + 1 if present.any() else 0
     counts = np.zeros((data.shape[1], n_categories), dtype=np.float64)
     coder, item = np.nonzero(present)
     np.add.at(counts, (item, data[coder, item].astype(np.int64)), 1)
@@ -43,14 +48,20 @@ def percent_agreement(reliability_data: object) -> float:
     return observed_agreement(category_counts(reliability_data))
 
 
-def observed_agreement(counts: np.ndarray) -> float:
-    """`percent_agreement` from an items x categories table of counts."""
-    raters = counts.sum(axis=1)
-    pairable = raters >= 2
+def observed_agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """`percent_agreement` from an items x categories table of counts (items weighted by
+    `weights` when given)."""
+    pairable = counts.sum(axis=1) >= 2
     if not pairable.any():
         return float("nan")
-    table, r = counts[pairable], raters[pairable]
-    return float(np.mean((table * (table - 1)).sum(axis=1) / (r * (r - 1))))
+    chosen = None if weights is None else weights[pairable]
+    return float(np.average(item_agreement(counts[pairable]), weights=chosen))
+
+
+def item_agreement(counts: np.ndarray) -> np.ndarray:
+    """Per item, the share of its pairs of coders that agree."""
+    raters = counts.sum(axis=1)
+    return (counts * (counts - 1)).sum(axis=1) / (raters * (raters - 1))
 
 
 def brennan_prediger(reliability_data: object, n_categories: int = 2) -> float:
