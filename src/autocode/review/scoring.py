@@ -62,11 +62,9 @@ def classifier_scores(
 
 def learner_scores(learner: ReviewLearner, vectors: np.ndarray, version: str) -> Scores:
     """What a retrained ReviewLearner suggests (its `suggest` rule) for each vector."""
-    proba = np.asarray(learner.predict_proba(vectors), dtype=np.float64)
-    column = {code_id: j for j, code_id in enumerate(learner.code_ids)}
-    chosen = np.zeros(proba.shape, dtype=bool)
-    for i, codes in enumerate(learner.suggest(vectors)):
-        chosen[i, [column[code] for code in codes]] = True
+    predicted = np.asarray(learner.predict_proba(vectors))
+    chosen = predicted >= learner.threshold  # the `suggest` rule, without predicting again
+    proba = predicted.astype(np.float64)
     return Scores(version, list(learner.code_ids), proba, _ranked(proba, chosen))
 
 

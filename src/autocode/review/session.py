@@ -32,7 +32,7 @@ from autocode.review.pool import UnitPool
 from autocode.review.progress import ProgressTracker
 from autocode.review.scoring import Scores, classifier_scores
 from autocode.review.state import ReviewQueue, ReviewState
-from autocode.review.training import Retrainer, TrainingJob, TrainingResult
+from autocode.review.training import Retrainer, TrainingJob, TrainingResult, label_counts
 from autocode.store import Project
 from autocode.store.decisions import ACTIONS, Decision, NewDecision, StaleUnitError
 from autocode.suggest.evidence import EvidenceIndex
@@ -363,7 +363,7 @@ class ReviewSession:
         """Positives per code in what the next learner trains on (excerpts and decisions)."""
         code_ids = list(self.codebook.ids)
         _, labels = self.state.label_rows(code_ids)
-        return (self._base_labels(code_ids) > 0.5).sum(axis=0) + (labels > 0.5).sum(axis=0)
+        return label_counts(self._base_labels(code_ids), labels)
 
     def _job(self) -> TrainingJob:
         code_ids = list(self.codebook.ids)

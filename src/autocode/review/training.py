@@ -45,9 +45,13 @@ class TrainingJob:
 
     @property
     def label_counts(self) -> np.ndarray:
-        """Positives per code in what the learner trains on (the active order weighs rare
-        codes up by them, as measured in benchmarks/review.py)."""
-        return (self.base_labels > 0.5).sum(axis=0) + (self.review_labels > 0.5).sum(axis=0)
+        return label_counts(self.base_labels, self.review_labels)
+
+
+def label_counts(base_labels: np.ndarray, review_labels: np.ndarray) -> np.ndarray:
+    """Positives per code in what the learner trains on (the active order weighs rare codes up
+    by them, as measured in benchmarks/review.py)."""
+    return (base_labels > 0.5).sum(axis=0) + (review_labels > 0.5).sum(axis=0)
 
 
 @dataclass(frozen=True)
