@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from autocode.types import Transcript
+# The suite never reads or writes the user's cache: before anything of autocode is imported,
+# the cache points at a folder of the session's own, empty at the start (as on a new machine),
+# where the first test that needs a backend builds it, once.
+TEST_CACHE = Path(tempfile.mkdtemp(prefix="autocode-test-cache-"))
+os.environ["AUTOCODE_CACHE_DIR"] = str(TEST_CACHE)
+os.environ.pop("AUTOCODE_BACKEND", None)
+
+from autocode.embed import use_backend  # noqa: E402
+from autocode.types import Transcript  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_cache() -> Iterator[Path]:
+    """The session's own cache folder (see above), removed at the end."""
+    yield TEST_CACHE
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def default_backend() -> Iterator[None]:
+    """Every test starts on the default backend: a CLI run with --backend chooses it for the
+    rest of its process, which must not leak into the next test."""
+    use_backend(None)
+    yield
+    use_backend(None)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,9 @@ vectors."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from autocode.batch import DEFAULT_SEGMENT_CONFIG
 from autocode.classify import ThemeClassifier
 from autocode.cli import app
 from autocode.embed import Embedder, use_backend
-from autocode.embed.backends import load_backend
+from autocode.embed.loading import load_backend
 from autocode.errors import InputError
 from autocode.io import read
 from autocode.segment import segment
@@ -140,13 +143,71 @@ def one_line_error(output: str) -> str:
     return lines[0]
 
 
-def test_a_backend_that_is_not_built_is_one_line_and_no_project(tmp_path: Path) -> None:
-    runner = CliRunner(env={"AUTOCODE_CACHE_DIR": str(tmp_path / "empty-cache")})
+def _code_in_subprocess(project: Path, cache: Path, backend: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "autocode", "code", str(EXAMPLES), "--project", str(project)]
+    env = {**os.environ, "AUTOCODE_CACHE_DIR": str(cache)}
+    return subprocess.Popen(
+        [*command, "--backend", backend],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _codings(project: Path) -> int:
+    with Project.open(project) as store:
+        return len(store.codings())
+
+
+@pytest.mark.slow
+def test_onnx_is_built_on_first_use_once_by_two_processes_that_ask_at_once(
+    tmp_path: Path,
+) -> None:
+    """A new machine: an empty cache; two `autocode code --backend onnx` started together."""
+    cache = tmp_path / "empty-cache"
+    runs = [_code_in_subprocess(tmp_path / f"study-{i}", cache, "onnx") for i in (1, 2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (_out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, err
+    builds = sum(err.count("building the onnx backend") for _, err in outputs)
+    assert builds == 1, [err for _, err in outputs]
+    assert _codings(tmp_path / "study-1") == _codings(tmp_path / "study-2") > 0
+    built = cache / "backends" / "all-MiniLM-L6-v2-53aa51172d14"
+    assert sorted(p.name for p in built.iterdir() if not p.name.startswith(".")) == ["onnx"]
+
+
+@pytest.mark.slow
+def test_the_shipped_model_codes_with_every_backend_and_trains_once_per_backend(
+    tmp_path: Path,
+) -> None:
+    """`--backend static` with the default model on an empty cache: the static vectors are
+    built and the seed classifier trained for them on first use; the second run reuses both."""
+    cache = tmp_path / "empty-cache"
+    first = _code_in_subprocess(tmp_path / "study-1", cache, "static")
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert "building the static backend" in err and "training the shipped seed-themes" in err
+    again = _code_in_subprocess(tmp_path / "study-2", cache, "static")
+    _, err_again = again.communicate(timeout=300)
+    assert again.returncode == 0 and "building" not in err_again and "training" not in err_again
+    assert _codings(tmp_path / "study-1") == _codings(tmp_path / "study-2") > 0
+
+
+def test_a_broken_backend_folder_is_one_line_and_no_project(tmp_path: Path) -> None:
+    """A manifest whose files are gone is not rebuilt behind the user's back."""
+    cache = tmp_path / "cache"
+    folder = cache / "backends" / "all-MiniLM-L6-v2-53aa51172d14" / "onnx"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(
+        '{"files": ["model.onnx"], "source_id": "all-MiniLM-L6-v2@53aa51172d14"}'
+    )
+    runner = CliRunner(env={"AUTOCODE_CACHE_DIR": str(cache)})
     project = tmp_path / "study"
     args = ["code", str(EXAMPLES), "--model", str(SHIPPED_MODEL), "--project", str(project)]
     result = runner.invoke(app, [*args, "--backend", "onnx"])
     assert result.exit_code == 2
-    assert "autocode backends build onnx" in one_line_error(result.output)
+    assert "autocode backends build onnx --force" in one_line_error(result.output)
     assert not project.exists()
     result = runner.invoke(app, [*args, "--backend", "tensorflow"])
     assert result.exit_code == 2 and not project.exists()

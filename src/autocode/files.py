@@ -7,12 +7,18 @@ process's umask (the temporaries themselves are private while they are written).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from autocode.errors import InputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: builds are then not serialised
+    fcntl = None  # type: ignore[assignment]
 
 
 def file_mode() -> int:
@@ -59,3 +65,21 @@ def write_text_atomic(path: Path, text: str) -> Path:
     """Write one text file atomically."""
     path = Path(path)
     return write_files_together(path.parent, {path.name: text})[path.name]
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the file `path` (created if missing) while inside,
+    waiting for another process that holds it. The kernel drops it when a holder dies, so a lock
+    never goes stale. Used to build something once when several processes ask for it at once."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -79,11 +79,64 @@ def load_model(spec: str | Path | None = None, *, device: str | None = None) -> 
     its card names when that folder exists, else the error says how to retrain."""
     from autocode.classify import ThemeClassifier
 
-    folder = resolve_model(spec)
+    folder = shipped_for_backend(resolve_model(spec))
     model = ThemeClassifier.load(folder, device=device)
     if model.excerpts_ is None:
         model.excerpts_ = _legacy_excerpts(folder, model)
     return model
+
+
+def shipped_for_backend(folder: Path) -> Path:
+    """`folder`, or for a shipped model whose vectors the chosen backend does not give (onnx-int8,
+    static), that model retrained on its corpus with this backend: trained on first use (seconds
+    on the seed corpus), once under a lock, and cached beside the backend's files. A user's own
+    model is returned as it is, so it still refuses other vectors with the hint to retrain."""
+    shipped = {path.resolve() for path in shipped_models().values()}
+    if folder.resolve() not in shipped:
+        return folder
+    import json
+
+    from autocode.embed import Embedder
+    from autocode.embed.backends import artefact_dir
+
+    embedder = Embedder()
+    card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    if embedder.model_id == card["embedder"]["id"]:
+        return folder
+    target = artefact_dir(None, embedder.backend) / "classifiers" / folder.name
+    if not is_model_folder(target):
+        _train_shipped_once(folder, card, target, embedder)
+    return target
+
+
+def _train_shipped_once(source: Path, card: dict[str, Any], target: Path, embedder: Any) -> None:
+    import sys
+    import tempfile
+
+    from autocode.corpus import load_corpus
+    from autocode.files import exclusive_lock
+    from autocode.methods import SHIPPED, train_classifier
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(target.parent / f".{target.name}.lock"):
+        if is_model_folder(target):
+            return
+        print(
+            f"training the shipped {source.name} classifier for the {embedder.backend} backend "
+            f"(once) into {target}",
+            file=sys.stderr,
+            flush=True,
+        )
+        corpus_name = str(card.get("corpus") or DEFAULT_CORPUS)
+        loaded = load_corpus(resolve_corpus(corpus_name))
+        model = train_classifier(loaded, embedder)
+        model.describe(loaded.codebook, excerpts_from_corpus(loaded, model.theme_ids_))
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as work:
+            staging = Path(work) / target.name
+            model.save(
+                staging, corpus=corpus_name, settings=SHIPPED.__dict__, trained_for=source.name
+            )
+            staging.rename(target)
 
 
 def _legacy_excerpts(folder: Path, model: ThemeClassifier) -> list[ModelExcerpt]:

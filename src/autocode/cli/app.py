@@ -9,16 +9,47 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
 from autocode import __version__
 from autocode.errors import AutocodeError, Terminated
 
-app = typer.Typer(
+
+class _UntypedFlags:
+    """--help shows no type after a flag (typer >= 0.26 prints `<bool>` there; a flag takes no
+    value, so there is nothing to type)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False):  # typer's own (vendored) click Option
+                param.metavar = ""
+        return params
+
+
+class AutocodeCommand(_UntypedFlags, TyperCommand):
+    pass
+
+
+class AutocodeGroup(_UntypedFlags, TyperGroup):
+    pass
+
+
+class AutocodeTyper(typer.Typer):
+    """A Typer whose commands show flags without a type in --help."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", AutocodeCommand)
+        return super().command(*args, **kwargs)
+
+
+app = AutocodeTyper(
+    cls=AutocodeGroup,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -7,9 +7,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from autocode.cli.app import app, user_errors
+from autocode.cli.app import AutocodeGroup, AutocodeTyper, app, user_errors
 
-backends_app = typer.Typer(no_args_is_help=True, help="Build or list the embedding backends.")
+backends_app = AutocodeTyper(
+    cls=AutocodeGroup, no_args_is_help=True, help="Build or list the embedding backends."
+)
 app.add_typer(backends_app, name="backends")
 
 _MODEL = typer.Option(

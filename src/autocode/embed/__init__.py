@@ -19,9 +19,7 @@ from autocode.embed.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
     backend_hint,
-    backend_id,
     current_backend,
-    load_backend,
     use_backend,
     vector_space,
 )
@@ -33,6 +31,7 @@ from autocode.embed.cache import (
     text_hash,
 )
 from autocode.embed.identity import DEFAULT_MODEL, model_identity, resolve_model_path
+from autocode.embed.loading import backend_id, load_backend
 from autocode.embed.torch_backend import default_device, load_sentence_model
 
 __all__ = [

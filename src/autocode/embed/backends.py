@@ -7,9 +7,9 @@
 - `static`: a static token-vector model distilled from the network (Model2Vec's method, no PCA):
   a text's vector is the mean of its tokens' vectors; no network runs at all.
 
-The derived files are built offline from the installed model by `autocode backends build` into
-`<cache>/backends/<model id>/<backend>/` (see autocode.embed.build); whether they exist is decided
-when a backend is loaded, never while encoding.
+The derived files are built offline from the installed model into
+`<cache>/backends/<model id>/<backend>/` (see autocode.embed.build): on first use, once, under an
+inter-process lock (autocode.embed.loading), or ahead of time by `autocode backends build`.
 
 Ids: every backend's vectors are cached under their own id (`cache_id`): torch keeps the model's
 id (`all-MiniLM-L6-v2@53aa51172d14`), the others add `+<backend>@<digest of the built files>`.
@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from autocode.embed.cache import cache_root
-from autocode.embed.identity import model_identity, resolve_model_path
+from autocode.embed.identity import model_identity
 from autocode.errors import InputError
 
 BACKENDS = ("torch", "onnx", "onnx-int8", "static")
@@ -117,35 +116,3 @@ def read_manifest(model: str | None, backend: str) -> dict:
             folder, f"{problem}; rebuild with `autocode backends build {backend} --force`"
         )
     return manifest
-
-
-def backend_id(model: str | None, backend: str, device: str | None = None) -> str:
-    """The cache id of `model`'s vectors through `backend` (see the module docstring)."""
-    base = model_identity(model)
-    if backend == "torch":
-        from autocode.embed.torch_backend import default_device
-
-        on_gpu = (device or default_device()).startswith("cuda")
-        return f"{base}+cuda-fp16" if on_gpu else base
-    return f"{base}+{backend}@{read_manifest(model, backend)['digest']}"
-
-
-@lru_cache(maxsize=8)
-def load_backend(
-    model: str | None, backend: str, device: str | None = None, threads: int | None = None
-) -> EncoderBackend:
-    """Load `backend` for `model` once per process (and per device and thread count)."""
-    check_backend_name(backend)
-    if backend == "torch":
-        from autocode.embed.torch_backend import TorchBackend
-
-        return TorchBackend(model, device, threads)
-    folder = artefact_dir(model, backend)
-    manifest = read_manifest(model, backend)
-    if backend == "static":
-        from autocode.embed.static_backend import StaticBackend
-
-        return StaticBackend(folder, manifest)
-    from autocode.embed.onnx_backend import OnnxBackend
-
-    return OnnxBackend(folder, manifest, resolve_model_path(model), device, threads)

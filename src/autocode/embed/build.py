@@ -1,13 +1,15 @@
-"""`autocode backends build`: make a backend's files offline from the installed model.
+"""Make a backend's files offline from the installed model: on first use or ahead of time.
 
 Files are written into a temporary folder beside their place and renamed into it whole, so an
-interrupted build leaves no half-built backend.
+interrupted build leaves nothing that looks built. A build on first use (`ensure_built`) runs
+under an inter-process lock: processes that ask at once build once and all use the result.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +20,7 @@ from typing import Any
 from autocode.embed.backends import BACKENDS, MANIFEST, artefact_dir, read_manifest
 from autocode.embed.identity import file_digest, model_identity, resolve_model_path
 from autocode.errors import AutocodeError, InputError
+from autocode.files import exclusive_lock
 from autocode.versions import package_versions
 
 
@@ -34,6 +37,21 @@ class BuiltBackend:
         return sum((self.folder / name).stat().st_size for name in files)
 
 
+def ensure_built(
+    backend: str, model: str | None = None, notify: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """The manifest of `backend` for `model`, building the backend first when this machine has
+    none (once, whoever else asks at the same time). `notify` hears one line before a build
+    (default: stderr), since a build takes seconds to half a minute."""
+    if not (artefact_dir(model, backend) / MANIFEST).is_file():
+        build_backend(backend, model, notify=notify or _to_stderr)
+    return read_manifest(model, backend)
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def build_backend(
     backend: str,
     model: str | None = None,
@@ -42,8 +60,11 @@ def build_backend(
     only_tokens: Sequence[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
     fit_texts: Sequence[str] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BuiltBackend:
-    """Build `backend` for `model` (None: the shipped all-MiniLM-L6-v2) unless already built.
+    """Build `backend` for `model` (None: the shipped all-MiniLM-L6-v2) unless already built,
+    holding the backend's lock, so that concurrent builds of one backend run one at a time and
+    a process that waited finds it built. `notify` hears one line when a build starts.
 
     `only_tokens` (static only) distils just those vocabulary ids: for tests and experiments.
     `fit_texts` (static only) fits the token vectors to the network on those texts.
@@ -52,8 +73,25 @@ def build_backend(
         raise InputError(backend, f"nothing to build; buildable: {BACKENDS[1:]}")
     folder = artefact_dir(model, backend)
     custom = custom_static(only_tokens, fit_texts)
-    if not force and not custom and (folder / MANIFEST).is_file():
-        return BuiltBackend(backend, folder, read_manifest(model, backend))
+    with exclusive_lock(folder.parent / f".{backend}.lock"):
+        if not force and not custom and (folder / MANIFEST).is_file():
+            return BuiltBackend(backend, folder, read_manifest(model, backend))
+        if notify is not None:
+            notify(
+                f"building the {backend} backend of {model_identity(model)} "
+                f"(once, offline, from the installed model) into {folder}"
+            )
+        return _build(backend, model, folder, only_tokens, progress, fit_texts)
+
+
+def _build(
+    backend: str,
+    model: str | None,
+    folder: Path,
+    only_tokens: Sequence[int] | None,
+    progress: Callable[[int, int], None] | None,
+    fit_texts: Sequence[str] | None,
+) -> BuiltBackend:
     source = Path(resolve_model_path(model))
     if not source.is_dir():
         raise InputError(source, "backends are built from a local model folder")
