@@ -46,7 +46,8 @@ KAPPA_RESAMPLES = 200
 
 def build_all(workdir: Path) -> dict[str, Any]:
     """Build every backend into fresh cache folders; the seconds each build took."""
-    from autocode.embed.build import build_backend, unit_texts
+    from autocode.embed.build import build_backend
+    from autocode.segment import transcript_unit_texts
 
     timings: dict[str, Any] = {}
     for folder in ("cache", "cache-fitted"):
@@ -60,7 +61,7 @@ def build_all(workdir: Path) -> dict[str, Any]:
         }
         print("built", backend, timings[backend], flush=True)
     os.environ["AUTOCODE_CACHE_DIR"] = str(workdir / "cache-fitted")
-    texts = unit_texts(sorted(FIT_ON.glob("*.txt")))
+    texts = transcript_unit_texts(sorted(FIT_ON.glob("*.txt")))
     began = time.perf_counter()
     built = build_backend("static", fit_texts=texts)
     timings["static-fitted"] = {

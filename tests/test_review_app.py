@@ -59,7 +59,7 @@ class Server:
 def start_server(project: Path, port: int = 0) -> Server:
     command = [
         sys.executable, "-m", "autocode", "review", "--project", str(project), "--no-browser",
-        "--reviewer", "tester", "--order", "transcript", "--port", str(port),
+        "--reviewer", "tester", "--order", "transcript", "--audit-share", "0", "--port", str(port),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(

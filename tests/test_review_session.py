@@ -29,6 +29,8 @@ def project(review_project: Path, tmp_path: Path) -> Path:
 
 
 def open_session(folder: Path, **options) -> ReviewSession:
+    """In transcript order and with no audit cards, unless a test asks (they come at random)."""
+    options.setdefault("audit_share", 0.0)
     return ReviewSession.open(
         folder, reviewer="tester", order="transcript", candidate_codes=False, **options
     )

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -142,6 +143,11 @@ class SegmentConfig:
             key: list(value) if isinstance(value, tuple) else value
             for key, value in asdict(self).items()
         }
+
+
+# What batch coding, projects and coder comparison segment with: no embedding-coherence merge
+# (measured: with it the pipeline embeds about 1.7 texts per unit; `--coherence` turns it on).
+DEFAULT_SEGMENT_CONFIG = SegmentConfig(coherence=False)
 
 
 def looks_like_interviewer(name: str) -> bool:
@@ -364,3 +370,11 @@ def _canonical_names(transcript: Transcript) -> dict[str, str]:
 
 def _resolve(names: Iterable[str], canonical: dict[str, str]) -> set[str]:
     return {canonical.get(_name_key(name), _name_key(name)) for name in names}
+
+
+def transcript_unit_texts(paths: Sequence[Path]) -> list[str]:
+    """The meaning units `autocode code` would make of the transcripts in `paths`."""
+    from autocode.io import read_many
+
+    transcripts, _ = read_many(list(paths), strict=True)
+    return [unit.text for t in transcripts for unit in segment(t, DEFAULT_SEGMENT_CONFIG)]

@@ -200,7 +200,7 @@ def compare_coders(
 def segment_coded_transcripts(project_dir: str | Path, coders: Sequence[str]) -> list[str]:
     """Segment (as `autocode code` does) the transcripts the coders coded that have no units
     yet, under the project's writer lock; returns their ids."""
-    from autocode.batch import DEFAULT_SEGMENT_CONFIG
+    from autocode.segment import DEFAULT_SEGMENT_CONFIG
 
     with Project.open(project_dir) as project:
         coded = {c.transcript_id for coder in coders for c in project.codings(coder=coder)}

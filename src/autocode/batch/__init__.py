@@ -48,7 +48,7 @@ from autocode.batch.parts import Part, classify_parts
 from autocode.embed import Embedder, text_hash, vector_space
 from autocode.errors import InputError, Terminated
 from autocode.io import read_many
-from autocode.segment import SegmentConfig, segment
+from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig, segment
 from autocode.store import Project, sha256_text
 from autocode.store.schema import DATABASE_NAME
 from autocode.types import Codebook, Transcript, Unit
@@ -61,7 +61,6 @@ DEFAULT_BATCH_UNITS = 1024
 # benchmark interviews), and the pipeline then runs at about 0.55 of the raw encode speed instead
 # of 0.9 (medians of 3 rounds, benchmarks/results/batch.json). The price: shorter units (median
 # 94 characters instead of 110; 1.3 times as many), each coded on its own. `--coherence` opts in.
-DEFAULT_SEGMENT_CONFIG = SegmentConfig(coherence=False)
 
 
 class BatchProgress(Protocol):

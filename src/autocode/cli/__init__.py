@@ -8,6 +8,8 @@ from autocode.cli import models_command as models_command
 from autocode.cli import project_commands as project_commands
 from autocode.cli import review_command as review_command
 from autocode.cli import saturation_command as saturation_command
+from autocode.cli import simulate_command as simulate_command
+from autocode.cli import status_command as status_command
 from autocode.cli import suggest_command as suggest_command
 from autocode.cli.app import app, main
 

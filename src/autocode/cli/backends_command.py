@@ -39,12 +39,13 @@ def build(
 ) -> None:
     """Export ONNX (fp32, int8) and distil the static model from the installed model, offline."""
     from autocode.embed.backends import BACKENDS
-    from autocode.embed.build import build_backend, unit_texts
+    from autocode.embed.build import build_backend
     from autocode.embed.static_backend import tokens_of_file
+    from autocode.segment import transcript_unit_texts
 
     status = Console(stderr=True, markup=False, highlight=False)
     only = tokens_of_file(tokens_of, model) if tokens_of is not None else None
-    fit_texts = unit_texts(fit_on) if fit_on else None
+    fit_texts = transcript_unit_texts(fit_on) if fit_on else None
     for name in names or list(BACKENDS[1:]):
         with status.status(f"building {name}"):
             built = build_backend(name, model, force=force, only_tokens=only, fit_texts=fit_texts)

@@ -129,13 +129,13 @@ class ProjectSelection:
         With `codes` (a model's), exactly those codes; else the --codes option, and codes with
         fewer than --min-examples positive units are skipped with a message.
         """
-        from autocode.batch import DEFAULT_SEGMENT_CONFIG
         from autocode.project.training import (
             coded_transcripts,
             collect_examples,
             ensure_units,
             frequent_codes,
         )
+        from autocode.segment import DEFAULT_SEGMENT_CONFIG
         from autocode.store import Project
 
         selection = self.selection(store)

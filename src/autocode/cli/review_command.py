@@ -34,17 +34,33 @@ def review(
     ),
     no_browser: bool = typer.Option(False, "--no-browser", help="Only print the address."),
     order: str = typer.Option(
-        "active", "--order", help="Queue order: active (learns fastest), confident, transcript."
+        "corpus",
+        "--order",
+        help="Queue order: corpus (the units most likely coded wrong first: the fewest decisions "
+        "to a reliable corpus), active (what the model is least sure of), confident, transcript.",
     ),
     retrain_every: int = typer.Option(
         10, "--retrain-every", min=1, help="Retrain after this many decisions."
     ),
+    audit_share: float = typer.Option(
+        0.10,
+        "--audit-share",
+        min=0.0,
+        max=0.9,
+        help="Share of cards that are blind audit cards (a random unit, no suggestion shown): "
+        "they check the model on the units you have not seen, for the corpus estimate.",
+    ),
+    target: float = typer.Option(
+        0.80, "--target", help="The corpus kappa at which the review says you can stop."
+    ),
     backend: str | None = BACKEND,
 ) -> None:
     """Accept, reject or recode suggestions by keyboard; autocode retrains as you go."""
+    from autocode.reliability import check_target
     from autocode.review.inputs import check_review
     from autocode.review.server import run_review
 
+    check_target(target)
     setup = check_review(project, model=model, codebook=codebook, reviewer=reviewer, order=order)
     run_review(
         setup,
@@ -53,4 +69,6 @@ def review(
         open_browser=not no_browser,
         announce=lambda line: typer.echo(line, err=False),
         retrain_every=retrain_every,
+        audit_share=audit_share,
+        target=target,
     )

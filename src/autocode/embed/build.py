@@ -173,16 +173,6 @@ def custom_static(only_tokens: Sequence[int] | None, fit_texts: Sequence[str] | 
     return only_tokens is not None or bool(fit_texts)
 
 
-def unit_texts(paths: Sequence[Path]) -> list[str]:
-    """The meaning units `autocode code` would make of the transcripts in `paths`."""
-    from autocode.batch import DEFAULT_SEGMENT_CONFIG
-    from autocode.io import read_many
-    from autocode.segment import segment
-
-    transcripts, _ = read_many(list(paths), strict=True)
-    return [unit.text for t in transcripts for unit in segment(t, DEFAULT_SEGMENT_CONFIG)]
-
-
 def _hidden_size(source: Path) -> int:
     config = json.loads((source / "config.json").read_text())
     return int(config.get("hidden_size") or config.get("dim") or 0)

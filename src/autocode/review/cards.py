@@ -28,6 +28,7 @@ class Answer:
     unit: UnitRef
     suggestion: tuple[tuple[str, float], ...]
     model_version: str
+    audit: bool = False  # a blind audit card: shown without any suggestion
 
     @property
     def suggested_codes(self) -> tuple[str, ...]:
@@ -71,7 +72,9 @@ class Card:
                 "content_hash": unit.content_hash,
                 "suggestion": [[code, p] for code, p in self.answer.suggestion],
                 "model_version": self.answer.model_version,
+                "audit": self.answer.audit,
             },
+            "audit": self.answer.audit,
             "transcript": self.transcript,
             "speaker": self.speaker,
             "text": self.text,
@@ -98,7 +101,7 @@ def answer_from_dict(data: dict[str, Any]) -> Answer:
             content_hash=str(data["content_hash"]),
         )
         suggestion = tuple((str(code), float(p)) for code, p in data.get("suggestion") or [])
-        return Answer(unit, suggestion, str(data["model_version"]))
+        return Answer(unit, suggestion, str(data["model_version"]), bool(data.get("audit")))
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"malformed card answer: {error}") from None
 
@@ -111,8 +114,26 @@ def build_card(
     evidence: EvidenceIndex,
     candidates: CandidateCodes,
     earlier: Decision | None = None,
+    *,
+    audit: bool = False,
 ) -> Card:
+    """The card of one pool unit. An audit card carries no suggestion, no probabilities, no
+    evidence and no candidate code: the reviewer's answer must not lean on the model's."""
     unit = pool.units[position]
+    if audit:
+        return Card(
+            answer=Answer(pool.ref(position), (), scores.version, audit=True),
+            transcript=pool.transcript_name(unit.transcript_id),
+            speaker=unit.speaker,
+            text=unit.text,
+            context=tuple(pool.context(position)),
+            suggested=(),
+            scores=tuple(CodeScore(code.id, code.name, 0.0) for code in codebook.codes),
+            evidence=(),
+            candidate=None,
+            candidate_note="",
+            earlier=earlier,
+        )
     names = {code.id: code.name for code in codebook.codes}
     suggestion = scores.suggestion(position)
     every = sorted(

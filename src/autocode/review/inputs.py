@@ -49,7 +49,7 @@ def check_review(
     model: str | Path | None = None,
     codebook: str | None = None,
     reviewer: str | None = None,
-    order: str = "active",
+    order: str = "corpus",
 ) -> ReviewSetup:
     """The checked setup, or InputError for the first problem found."""
     folder = Path(project_dir)

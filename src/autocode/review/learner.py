@@ -5,6 +5,11 @@ so a unit may carry any number of codes, including none. It must fit from a hand
 a code with no positive yet (a code the reviewer just added) or with only positives gets a
 constant probability from its (clipped) base rate instead of a fitted boundary, and rows with no
 code at all ("no code applies") are negatives for every code.
+
+With `neighbours`, the units it was trained on are also evidence by themselves: a unit nearly
+identical to a labelled one (cosine >= NEIGHBOUR_FROM) takes that unit's codes, fully at cosine
+1 and blended with the regression's probability in between, so that a sentence the reviewer has
+already coded is not suggested something else.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ DEFAULT_C = 1.0
 SUGGEST_THRESHOLD = 0.5
 MAX_FOLDS = 5
 PRIOR_CLIP = 1e-3
+NEIGHBOUR_FROM = 0.85
 
 
 def _as_matrix(values: np.ndarray, name: str, columns: int | None = None) -> np.ndarray:
@@ -42,8 +48,10 @@ class ReviewLearner:
     seed: int = 0
     c: float = DEFAULT_C
     threshold: float = SUGGEST_THRESHOLD
+    neighbours: bool = False
     coef_: np.ndarray | None = field(default=None, repr=False)
     intercept_: np.ndarray | None = field(default=None, repr=False)
+    _memory: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def fit(
         self, vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
@@ -71,6 +79,7 @@ class ReviewLearner:
             with threadpool_limits(limits=1, user_api="blas"):
                 coef[fitted], intercept[fitted] = fit_logistic(x, y[:, fitted], w, self.c)
         self.coef_, self.intercept_ = coef, intercept
+        self._memory = (_unit_rows(x), y.astype(np.float64)) if self.neighbours else None
         return self
 
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
@@ -78,7 +87,15 @@ class ReviewLearner:
         if self.coef_ is None or self.intercept_ is None:
             raise RuntimeError("ReviewLearner.predict_proba called before fit")
         x = _as_matrix(vectors, "vectors", self.coef_.shape[1])
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef_.T + self.intercept_)))
+        proba = 1.0 / (1.0 + np.exp(-(x @ self.coef_.T + self.intercept_)))
+        if self._memory is None or not len(self._memory[0]) or not len(x):
+            return proba
+        known, labels = self._memory
+        similarity = _unit_rows(x) @ known.T
+        nearest = similarity.argmax(axis=1)
+        closeness = similarity[np.arange(len(x)), nearest]
+        weight = np.clip((closeness - NEIGHBOUR_FROM) / (1.0 - NEIGHBOUR_FROM), 0.0, 1.0)
+        return (1.0 - weight[:, None]) * proba + weight[:, None] * labels[nearest]
 
     def suggest(self, vectors: np.ndarray) -> list[list[str]]:
         """The code ids suggested for each row: those whose probability reaches the threshold,
@@ -128,11 +145,18 @@ class ReviewLearner:
             return None
         predicted = np.zeros_like(y)
         for train, test in splitter.split(x, groups=groups):
-            fold = ReviewLearner(list(self.code_ids), seed=self.seed, c=self.c)
+            fold = ReviewLearner(
+                list(self.code_ids), seed=self.seed, c=self.c, neighbours=self.neighbours
+            )
             fold.threshold = self.threshold
             fold.fit(x[train], y[train])
             predicted[test] = fold.predict_proba(x[test]) >= self.threshold
         return predicted
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms > 0, norms, 1.0)
 
 
 def fit_logistic(

@@ -1,6 +1,10 @@
 """The order in which the review queue shows unreviewed units.
 
-- "active" (default): the units the model is least sure about first, taken in batches that are
+- "corpus" (default): the units whose current codes are most likely wrong first, each weighed by
+  what its errors cost the finished corpus's macro kappa (`autocode.reliability.error_cost`,
+  from calibrated probabilities; rare codes count more), taken in batches spread out in
+  embedding space like "active". The review's blind audit cards are drawn beside this order.
+- "active": the units the model is least sure about first, taken in batches that are
   spread out in embedding space, so the reviewer does not see near-identical units back to back
   and each batch of decisions teaches the model something different. A unit's uncertainty is
   its largest rarity-weighted margin score over the codes: 1 - 2|p - 0.5| (1 on the code's
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-STRATEGIES: tuple[str, ...] = ("active", "confident", "transcript")
+STRATEGIES: tuple[str, ...] = ("corpus", "active", "confident", "transcript")
 BATCH_SIZE = 10  # the app retrains after this many decisions
 NEAR_DUPLICATE = 0.05  # cosine distance under which two units count as near-identical
 CANDIDATES_PER_PICK = 2  # each batch is picked from this many times its size of uncertain units
@@ -31,11 +35,13 @@ def order_queue(
     batch_size: int = BATCH_SIZE,
     label_counts: np.ndarray | None = None,
     candidates_per_pick: int = CANDIDATES_PER_PICK,
+    cost: np.ndarray | None = None,
 ) -> np.ndarray:
     """A permutation of range(n): the review order of n unreviewed units, given the current
     model's code probabilities `proba` (n x k) and the units' embeddings `vectors` (n x d).
     `label_counts` (k): positives per code in the data the model was trained on (None: every
-    code weighs the same). Deterministic for a given seed."""
+    code weighs the same). `cost` (n): each unit's expected cost to the corpus ("corpus" order;
+    without it, "corpus" falls back to "active"). Deterministic for a given seed."""
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
     p = np.asarray(proba, dtype=np.float64)
@@ -49,7 +55,12 @@ def order_queue(
     x = np.asarray(vectors, dtype=np.float64)
     if x.shape[0] != n:
         raise ValueError(f"vectors has {x.shape[0]} rows, proba has {n}")
-    score = uncertainty(p, label_counts)
+    if strategy == "corpus" and cost is not None:
+        score = np.asarray(cost, dtype=np.float64)
+        if score.shape != (n,):
+            raise ValueError(f"cost must have shape ({n},), got {score.shape}")
+    else:
+        score = uncertainty(p, label_counts)
     pool_size = max(1, batch_size) * max(1, candidates_per_pick)
     return _diverse_uncertain(score, x, batch_size, pool_size, np.random.default_rng(seed))
 

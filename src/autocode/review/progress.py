@@ -1,10 +1,13 @@
-"""The progress panel: decisions made, units left, agreement with the suggestions, and the
-current model's cross-validated agreement with the reviewer, with a plain-language hint."""
+"""The progress panel: decisions made, units left, agreement with the suggestions, the current
+model's cross-validated agreement with the reviewer with a plain-language hint, and the finished
+corpus's estimated agreement with the reviewer, with whether the review can stop."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from autocode.reliability import CorpusEstimate
+from autocode.reliability.estimate import DEFAULT_TARGET
 from autocode.review.learner import plateau_hint
 from autocode.review.state import ReviewState
 from autocode.review.training import TrainingResult
@@ -35,9 +38,11 @@ class ProgressTracker:
         model_version: str,
         retraining: bool,
         next_retrain_in: int,
+        units: int = 0,
     ) -> dict[str, Any]:
         labelled = list(state.labels.values())
-        agreed = sum(1 for d in labelled if set(d.codes) == {code for code, _ in d.suggestion})
+        answered = [d for d in labelled if not d.audit]  # an audit card showed no suggestion
+        agreed = sum(1 for d in answered if set(d.codes) == {code for code, _ in d.suggestion})
         actions = [d.action for d in state.latest.values()]
         kappa = self.last.kappa if self.last is not None else {}
         names = {code.id: code.name for code in codebook.codes}
@@ -46,10 +51,11 @@ class ProgressTracker:
             "flagged": actions.count("flag"),
             "skipped": actions.count("skip"),
             "units_left": state.pending_count(),
+            "audited": len(labelled) - len(answered),
             "agreement": {
                 "agreed": agreed,
-                "answered": len(labelled),
-                "rate": round(agreed / len(labelled), 4) if labelled else None,
+                "answered": len(answered),
+                "rate": round(agreed / len(answered), 4) if answered else None,
             },
             "model": {
                 "version": model_version,
@@ -65,7 +71,25 @@ class ProgressTracker:
             ],
             "macro_kappa": None if self.last is None else self.last.macro_kappa,
             "hint": _hint(self.history, len(labelled)),
+            "corpus": corpus_panel(
+                None if self.last is None else self.last.estimate, names, len(labelled), units
+            ),
         }
+
+
+def corpus_panel(
+    estimate: CorpusEstimate | None, names: dict[str, str], decided: int, units: int
+) -> dict[str, Any]:
+    """The corpus estimate as the panel, the status endpoint and `autocode status` show it."""
+    if estimate is None:
+        empty = CorpusEstimate(DEFAULT_TARGET, units, decided, 0, None, None)
+        return {**empty.to_dict(), "codes": []}
+    panel = estimate.to_dict()
+    panel["codes"] = [
+        {"code": code_id, "name": names.get(code_id, code_id), **row}
+        for code_id, row in estimate.per_code.items()
+    ]
+    return panel
 
 
 def _hint(history: list[float | None], decisions: int) -> str:

@@ -1,8 +1,9 @@
 """Suggestions for every unit from one model version: probabilities and the suggested codes.
 
 Version 0 is the shipped classifier itself (its thresholds, top-1 rule and novelty gate, so the
-first cards suggest what `autocode code` stored); later versions are the ReviewLearner retrained
-on the reviewer's decisions. Codes the model does not know (a code the reviewer just added) get
+first cards suggest what `autocode code` stored); later versions are the corpus model retrained
+on the reviewer's decisions (calibrated probabilities, and the codes the finished corpus would
+give each unit). Codes the model does not know (a code the reviewer just added) get
 probability 0 until the next retraining.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autocode.classify import ThemeClassifier
-from autocode.review.learner import ReviewLearner
+from autocode.review.corpus_model import CorpusModel
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,11 @@ def classifier_scores(
     return Scores(version, list(code_ids), proba, _ranked(proba, chosen))
 
 
-def learner_scores(learner: ReviewLearner, vectors: np.ndarray, version: str) -> Scores:
-    """What a retrained ReviewLearner suggests (its `suggest` rule) for each vector."""
-    predicted = np.asarray(learner.predict_proba(vectors))
-    chosen = predicted >= learner.threshold  # the `suggest` rule, without predicting again
-    proba = predicted.astype(np.float64)
-    return Scores(version, list(learner.code_ids), proba, _ranked(proba, chosen))
+def corpus_scores(model: CorpusModel, version: str) -> Scores:
+    """What a corpus model suggests: its calibrated probabilities, and the codes it would give
+    each unit in the finished corpus (each code's kappa cut-off)."""
+    proba = np.asarray(model.proba, dtype=np.float64)
+    return Scores(version, list(model.code_ids), proba, _ranked(proba, model.predicted))
 
 
 def _ranked(proba: np.ndarray, chosen: np.ndarray) -> list[tuple[int, ...]]:

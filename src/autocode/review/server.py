@@ -146,6 +146,17 @@ def create_app(worker: SessionWorker, token: str, port: int) -> TokenGate:
     async def progress(request: Request) -> Response:
         return JSONResponse(await worker.call(lambda session: session.progress()))
 
+    async def finish(request: Request) -> Response:
+        done = await worker.call(lambda session: session.finish())
+        return JSONResponse(
+            {
+                "coder": done.coder,
+                "units": done.units,
+                "codings": done.codings,
+                "line": done.estimate_line,
+            }
+        )
+
     app = Starlette(
         routes=[
             Route("/", page),
@@ -154,6 +165,8 @@ def create_app(worker: SessionWorker, token: str, port: int) -> TokenGate:
             Route("/api/decide", decide, methods=["POST"]),
             Route("/api/undo", undo, methods=["POST"]),
             Route("/api/progress", progress),
+            Route("/api/status", progress),
+            Route("/api/finish", finish, methods=["POST"]),
             Route("/favicon.ico", favicon),
             Mount("/static", static, name="static"),
         ]

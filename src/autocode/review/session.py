@@ -5,7 +5,8 @@
     outcome = session.decide(card, "accept")      # committed before it returns
     outcome = session.decide(outcome.card, "recode", code="T3")
     session.undo()                                 # back to the T3 card
-    session.progress()["agreement"]
+    session.progress()["corpus"]["line"]        # "you can stop: estimated kappa 0.83 [...]"
+    session.finish()                               # the model's codes for the rest, stored
     session.close()
 
 One thread uses a session (the web server gives it one worker thread; a notebook its own): it
@@ -24,15 +25,26 @@ from typing import Any
 import numpy as np
 
 from autocode.embed import Embedder
+from autocode.reliability import AuditDraw
+from autocode.reliability.estimate import DEFAULT_TARGET, check_target
+from autocode.reliability.queue import DEFAULT_AUDIT_SHARE
 from autocode.review.candidates import CandidateCodes
 from autocode.review.cards import Answer, Card, build_card
+from autocode.review.finish import finish_coder, finish_prefix, finished_codings
 from autocode.review.inputs import ReviewSetup, check_review
 from autocode.review.ordering import order_queue
 from autocode.review.pool import UnitPool
 from autocode.review.progress import ProgressTracker
 from autocode.review.scoring import Scores, classifier_scores
 from autocode.review.state import ReviewQueue, ReviewState
-from autocode.review.training import Retrainer, TrainingJob, TrainingResult, label_counts
+from autocode.review.training import (
+    Retrainer,
+    TrainingJob,
+    TrainingResult,
+    excerpt_labels,
+    job_from_state,
+    label_counts,
+)
 from autocode.store import Project
 from autocode.store.decisions import ACTIONS, Decision, NewDecision, StaleUnitError
 from autocode.suggest.evidence import EvidenceIndex
@@ -41,6 +53,16 @@ from autocode.versions import package_versions
 
 COMMAND = "review"
 DEFAULT_RETRAIN_EVERY = 10
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What `finish` wrote: the model codings of the units nobody decided."""
+
+    coder: str
+    units: int  # units the model coded (or found no code for)
+    codings: int
+    estimate_line: str
 
 
 @dataclass(frozen=True)
@@ -63,11 +85,15 @@ class ReviewSession:
         retrain_every: int = DEFAULT_RETRAIN_EVERY,
         seed: int = 0,
         candidate_codes: bool = True,
+        audit_share: float = DEFAULT_AUDIT_SHARE,
+        target: float = DEFAULT_TARGET,
     ) -> None:
         self.setup = setup
         self.project = project
         self.retrain_every = retrain_every
         self.seed = seed
+        self.audit = AuditDraw(audit_share, seed)
+        self.target = check_target(target)
         classifier = setup.model.classifier
         embedder = Embedder(classifier.embedder, cache=project)
         self.pool = UnitPool.load(project, embedder)
@@ -104,17 +130,25 @@ class ReviewSession:
         model: str | Path | None = None,
         codebook: str | None = None,
         reviewer: str | None = None,
-        order: str = "active",
+        order: str = "corpus",
         retrain_every: int = DEFAULT_RETRAIN_EVERY,
         seed: int = 0,
         candidate_codes: bool = True,
+        audit_share: float = DEFAULT_AUDIT_SHARE,
+        target: float = DEFAULT_TARGET,
     ) -> ReviewSession:
         """Check the inputs (InputError, nothing written), then open the project as its writer."""
         setup = check_review(
             project_dir, model=model, codebook=codebook, reviewer=reviewer, order=order
         )
+        check_target(target)
         return cls.start(
-            setup, retrain_every=retrain_every, seed=seed, candidate_codes=candidate_codes
+            setup,
+            retrain_every=retrain_every,
+            seed=seed,
+            candidate_codes=candidate_codes,
+            audit_share=audit_share,
+            target=target,
         )
 
     @classmethod
@@ -125,6 +159,8 @@ class ReviewSession:
         retrain_every: int = DEFAULT_RETRAIN_EVERY,
         seed: int = 0,
         candidate_codes: bool = True,
+        audit_share: float = DEFAULT_AUDIT_SHARE,
+        target: float = DEFAULT_TARGET,
     ) -> ReviewSession:
         """Open a checked setup (`check_review`) with the project's writer lock."""
         project = Project.open(setup.project_dir, writer=True)
@@ -135,6 +171,8 @@ class ReviewSession:
                 retrain_every=retrain_every,
                 seed=seed,
                 candidate_codes=candidate_codes,
+                audit_share=audit_share,
+                target=target,
             )
         except BaseException:
             project.close()
@@ -142,14 +180,18 @@ class ReviewSession:
 
     # -- cards -------------------------------------------------------------------------------
     def card(self, transcript_id: str | None = None, unit_index: int | None = None) -> Card | None:
-        """The next card of the queue, or the card of one unit (from the flagged list)."""
+        """The next card of the queue, or the card of one unit (from the flagged list).
+
+        Some cards (`audit_share` of them, drawn from the card's number and the seed) are blind
+        audit cards: a unit drawn at random among the undecided ones, shown without suggestion."""
         self._take_training_result()
+        audit = False
         if transcript_id is not None and unit_index is not None:
             position = self.pool.position(transcript_id, unit_index)
             if position is None:
                 raise KeyError(f"no unit {transcript_id}#{unit_index} under review")
         else:
-            position = self.queue.next(self.state)
+            position, audit = self._next_position()
         if position is None:
             return None
         return build_card(
@@ -160,7 +202,19 @@ class ReviewSession:
             self.evidence,
             self.candidates,
             self.state.latest.get(position),
+            audit=audit,
         )
+
+    def _next_position(self) -> tuple[int | None, bool]:
+        if not self.queue.has_front(self.state):
+            card_number = len(self.state.labels) + 1
+            if self.audit.is_audit(card_number):
+                fresh = np.array(
+                    [p for p in range(len(self.pool)) if self.state.is_fresh(p)], dtype=int
+                )
+                if len(fresh):
+                    return self.audit.pick(card_number, fresh), True
+        return self.queue.next(self.state), False
 
     # -- decisions ---------------------------------------------------------------------------
     def decide(
@@ -183,6 +237,8 @@ class ReviewSession:
             answer = answer.answer
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {ACTIONS}, got {action!r}")
+        if answer.audit and action == "accept":
+            raise ValueError("an audit card shows no suggestion to accept: choose the code(s)")
         added = self._new_code(*new_code) if new_code is not None else None
         if added is not None:
             code = added.id
@@ -203,6 +259,7 @@ class ReviewSession:
             suggestion=answer.suggestion,
             model_version=answer.model_version,
             memo=memo.strip(),
+            audit=answer.audit,
         )
         try:
             decision, stored = self.project.record_decision(new, new_code=added)
@@ -271,10 +328,25 @@ class ReviewSession:
             model_version=self.scores.version,
             retraining=self.retrainer.running,
             next_retrain_in=max(0, self.retrain_every - labels_since),
+            units=len(self.pool),
         )
         summary["units"] = len(self.pool)
         summary["candidate_codes_ready"] = self.candidates.ready
         return summary
+
+    def finish(self) -> Finished:
+        """Store the current model's codes for every unit the reviewer has not decided (and no
+        human coding overlaps) as model codings with their probability, replacing what an
+        earlier finish of this reviewer stored; committed in one transaction."""
+        self._take_training_result()
+        coder = finish_coder(self.setup.reviewer, self.scores.version)
+        human = self.project.codings(coder_prefix="human:", codebook=self.setup.codebook)
+        codings = finished_codings(self.pool, self.scores, self.state.labels, human, coder)
+        written = self.project.replace_codings(
+            finish_prefix(self.setup.reviewer), codings, codebook=self.setup.codebook
+        )
+        units = len({(c.transcript_id, c.unit_index) for c in codings})
+        return Finished(coder, units, written, self.progress()["corpus"]["line"])
 
     def wait_for_training(self, timeout: float | None = None) -> bool:
         """Block until the running retraining is done and applied (for notebooks and tests)."""
@@ -308,6 +380,8 @@ class ReviewSession:
             "retrain_every": self.retrain_every,
             "seed": self.seed,
             "units": len(self.pool),
+            "audit_share": self.audit.share,
+            "target": self.target,
         }
 
     def _order(self, scores: Scores) -> np.ndarray:
@@ -351,13 +425,7 @@ class ReviewSession:
             self._retrainings = job.number
 
     def _base_labels(self, code_ids: list[str]) -> np.ndarray:
-        column = {code_id: j for j, code_id in enumerate(code_ids)}
-        base_labels = np.zeros((len(self._base_excerpts), len(code_ids)))
-        for row, excerpt in enumerate(self._base_excerpts):
-            for code in excerpt.codes:
-                if code in column:
-                    base_labels[row, column[code]] = 1.0
-        return base_labels
+        return excerpt_labels(self._base_excerpts, code_ids)
 
     def _label_counts(self) -> np.ndarray:
         """Positives per code in what the next learner trains on (excerpts and decisions)."""
@@ -367,22 +435,19 @@ class ReviewSession:
 
     def _job(self) -> TrainingJob:
         code_ids = list(self.codebook.ids)
-        base_labels = self._base_labels(code_ids)
-        positions, labels = self.state.label_rows(code_ids)
         number = self._retrainings + 1
         name = self.setup.reviewer.removeprefix("human:")
-        return TrainingJob(
+        return job_from_state(
+            self.state,
+            self.pool,
+            code_ids,
+            self.evidence.vectors,
+            self._base_labels(code_ids),
             number=number,
             version=f"review:{name}:r{number}",
-            code_ids=code_ids,
-            base_vectors=self.evidence.vectors,
-            base_labels=base_labels,
-            review_positions=positions,
-            review_labels=labels,
-            groups=self.pool.transcript_of(positions),
-            fresh=np.array([i for i in range(len(self.pool)) if self.state.is_fresh(i)], dtype=int),
             strategy=self.setup.order,
             seed=self.seed,
+            target=self.target,
         )
 
     def _take_training_result(self) -> None:

@@ -97,6 +97,10 @@ class ReviewQueue:
         """The unit was just answered: it leaves the front (a skip defers it like any other)."""
         self._front = [p for p in self._front if p != position]
 
+    def has_front(self, state: ReviewState) -> bool:
+        """Whether a unit pushed back by undo waits to be shown again."""
+        return any(state.is_pending(position) for position in self._front)
+
     def next(self, state: ReviewState) -> int | None:
         """The next unit to show, None when every unit has been answered."""
         while self._front:

@@ -1,8 +1,9 @@
 """Retraining in the background: a new model version from the reviewer's decisions.
 
 The session hands a `TrainingJob` (a snapshot: training rows, labels, the fresh units to order)
-to the `Retrainer`, which fits a ReviewLearner in a daemon thread, scores every unit, orders the
-fresh ones and measures the model's cross-validated agreement with the reviewer. The session
+to the `Retrainer`, which fits the corpus model (autocode.review.corpus_model) in a daemon
+thread, scores every unit, orders the fresh ones, estimates the finished corpus's agreement with
+the reviewer and measures the model's cross-validated agreement with the reviewer. The session
 takes the result at its next call; nothing the reviewer does ever waits for a job.
 
 Agreement with the reviewer: the reviewer's labelled units are split into folds (by transcript
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -21,9 +23,15 @@ from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
+from autocode.classify import ModelExcerpt
+from autocode.reliability import CorpusEstimate
+from autocode.reliability.estimate import DEFAULT_TARGET
+from autocode.review.corpus_model import corpus_estimate, fit_corpus_model
 from autocode.review.learner import ReviewLearner
 from autocode.review.ordering import order_queue
-from autocode.review.scoring import Scores, learner_scores
+from autocode.review.pool import UnitPool
+from autocode.review.scoring import Scores, corpus_scores
+from autocode.review.state import ReviewState
 
 MAX_FOLDS = 5
 MIN_ROWS_FOR_KAPPA = 10
@@ -42,10 +50,56 @@ class TrainingJob:
     fresh: np.ndarray  # pool positions to order
     strategy: str
     seed: int
+    audited: np.ndarray | None = None  # which labelled units were blind audit cards
+    target: float = DEFAULT_TARGET
 
     @property
     def label_counts(self) -> np.ndarray:
         return label_counts(self.base_labels, self.review_labels)
+
+
+def excerpt_labels(excerpts: Sequence[ModelExcerpt], code_ids: list[str]) -> np.ndarray:
+    """0/1 rows over `code_ids` of the model's hand-coded excerpts (the learner's base rows)."""
+    column = {code_id: j for j, code_id in enumerate(code_ids)}
+    labels = np.zeros((len(excerpts), len(code_ids)))
+    for row, excerpt in enumerate(excerpts):
+        for code in excerpt.codes:
+            if code in column:
+                labels[row, column[code]] = 1.0
+    return labels
+
+
+def job_from_state(
+    state: ReviewState,
+    pool: UnitPool,
+    code_ids: list[str],
+    base_vectors: np.ndarray,
+    base_labels: np.ndarray,
+    *,
+    number: int,
+    version: str,
+    strategy: str,
+    seed: int,
+    target: float = DEFAULT_TARGET,
+) -> TrainingJob:
+    """A snapshot of the review for one retraining: the base examples, the reviewer's decisions
+    with their audit flags and transcripts, and the fresh units to order."""
+    positions, labels = state.label_rows(code_ids)
+    return TrainingJob(
+        number=number,
+        version=version,
+        code_ids=code_ids,
+        base_vectors=base_vectors,
+        base_labels=base_labels,
+        review_positions=positions,
+        review_labels=labels,
+        groups=pool.transcript_of(positions),
+        fresh=np.array([i for i in range(len(pool)) if state.is_fresh(i)], dtype=int),
+        strategy=strategy,
+        seed=seed,
+        audited=np.array([state.labels[int(p)].audit for p in positions], dtype=bool),
+        target=target,
+    )
 
 
 def label_counts(base_labels: np.ndarray, review_labels: np.ndarray) -> np.ndarray:
@@ -62,6 +116,7 @@ class TrainingResult:
     kappa: dict[str, dict]
     seconds: float
     error: str | None = None
+    estimate: CorpusEstimate | None = None
 
     @property
     def macro_kappa(self) -> float | None:
@@ -120,13 +175,26 @@ class Retrainer:
 
 
 def train(job: TrainingJob, pool_vectors: np.ndarray) -> TrainingResult:
-    """Fit, score every unit, order the fresh ones, and cross-validate against the reviewer."""
-    review_vectors = pool_vectors[job.review_positions]
-    learner = ReviewLearner(list(job.code_ids), seed=job.seed).fit(
-        np.vstack([job.base_vectors, review_vectors]),
-        np.vstack([job.base_labels, job.review_labels]),
+    """Fit, score every unit, order the fresh ones, estimate the corpus, and cross-validate
+    against the reviewer."""
+    audited = (
+        np.zeros(len(job.review_positions), dtype=bool) if job.audited is None else job.audited
     )
-    scores = learner_scores(learner, pool_vectors, job.version)
+    model = fit_corpus_model(
+        pool_vectors,
+        job.review_positions,
+        job.review_labels,
+        audited,
+        job.code_ids,
+        base_vectors=job.base_vectors,
+        base_labels=job.base_labels,
+        seed=job.seed,
+    )
+    scores = corpus_scores(model, job.version)
+    decided = np.zeros(len(pool_vectors), dtype=bool)
+    decided[job.review_positions] = True
+    truth = np.zeros(model.proba.shape)
+    truth[job.review_positions] = job.review_labels
     fresh = job.fresh
     order = fresh[
         order_queue(
@@ -135,10 +203,21 @@ def train(job: TrainingJob, pool_vectors: np.ndarray) -> TrainingResult:
             job.strategy,
             seed=job.seed,
             label_counts=job.label_counts,
+            cost=model.cost(decided, truth)[fresh],
         )
     ]
-    kappa = reviewer_kappa(job, review_vectors)
-    return TrainingResult(job, scores, order, kappa, 0.0)
+    estimate = corpus_estimate(
+        model,
+        job.review_positions,
+        job.review_labels,
+        audited,
+        job.groups,
+        target=job.target,
+        order=order,
+        seed=job.seed,
+    )
+    kappa = reviewer_kappa(job, pool_vectors[job.review_positions])
+    return TrainingResult(job, scores, order, kappa, 0.0, estimate=estimate)
 
 
 def reviewer_kappa(job: TrainingJob, review_vectors: np.ndarray) -> dict[str, dict]:

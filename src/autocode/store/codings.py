@@ -115,6 +115,17 @@ class CodingStore(StoreBase):
         )
         return [Coding(*row) for row in rows]
 
+    def replace_codings(
+        self, coder_prefix: str, codings: Iterable[Coding], *, codebook: str | None = None
+    ) -> int:
+        """Delete every coding whose coder starts with `coder_prefix` and append `codings`, in
+        one transaction (a coder's earlier output replaced whole); returns how many were written."""
+        where, params = coding_filter(None, None, coder_prefix, None)
+        with self._transaction() as conn:
+            conn.execute(f"DELETE FROM coded_transcripts {where}", params)
+            conn.execute(f"DELETE FROM codings {where}", params)
+            return self._insert_codings(codings, codebook, None)
+
     def delete_codings(
         self,
         *,

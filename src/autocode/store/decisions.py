@@ -35,7 +35,7 @@ CODING_ACTIONS = ("accept", "recode")  # the ones that make codings
 
 _COLUMNS = (
     'id, client_id, reviewer, codebook, transcript_id, unit_idx, start, "end", content_hash, '
-    "action, codes, suggestion, model_version, memo, reverts, created_at"
+    "action, codes, suggestion, model_version, memo, reverts, created_at, audit"
 )
 _NOT_UNDONE = "id NOT IN (SELECT reverts FROM decisions WHERE reverts IS NOT NULL)"
 
@@ -70,6 +70,7 @@ class NewDecision:
     suggestion: tuple[tuple[str, float], ...] = ()
     model_version: str | None = None
     memo: str = ""
+    audit: bool = False  # a blind audit card: the reviewer saw no suggestion
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Decision:
     memo: str
     reverts: int | None
     created_at: str
+    audit: bool = False
 
     @property
     def unit(self) -> UnitRef:
@@ -133,7 +135,7 @@ class DecisionStore(CodingStore):
             unit = new.unit
             cursor = conn.execute(
                 f"INSERT INTO decisions ({_COLUMNS.split(', ', 1)[1]}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 (
                     new.client_id,
                     new.reviewer,
@@ -149,6 +151,7 @@ class DecisionStore(CodingStore):
                     new.model_version,
                     new.memo,
                     utc_now(),
+                    int(new.audit),
                 ),
             )
             self._recode_unit(new.reviewer, new.codebook, unit)
@@ -178,7 +181,7 @@ class DecisionStore(CodingStore):
             target = _from_row(row)
             cursor = conn.execute(
                 f"INSERT INTO decisions ({_COLUMNS.split(', ', 1)[1]}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'undo', '[]', '[]', NULL, '', ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'undo', '[]', '[]', NULL, '', ?, ?, 0)",
                 (
                     client_id,
                     reviewer,
@@ -327,6 +330,7 @@ def _from_row(row: tuple) -> Decision:
         memo,
         reverts,
         created_at,
+        audit,
     ) = row
     return Decision(
         id=decision_id,
@@ -345,4 +349,5 @@ def _from_row(row: tuple) -> Decision:
         memo=memo,
         reverts=reverts,
         created_at=created_at,
+        audit=bool(audit),
     )

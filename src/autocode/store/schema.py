@@ -149,8 +149,14 @@ BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 ALTER TABLE codings ADD COLUMN decision_id INTEGER REFERENCES decisions(id);
 """
 
+# A blind audit card (the reviewer saw no suggestion): a random draw among the undecided units
+# that checks the model where nobody looked (autocode.reliability).
+_V3_AUDIT = """
+ALTER TABLE decisions ADD COLUMN audit INTEGER NOT NULL DEFAULT 0 CHECK (audit IN (0, 1));
+"""
+
 # Append only: never edit a released migration; add a new script that changes the schema.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2_DECISIONS)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2_DECISIONS, _V3_AUDIT)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

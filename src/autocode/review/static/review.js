@@ -76,6 +76,11 @@
 
   function renderCard(card, codes) {
     const a = card.answer;
+    const audit = !!card.audit;
+    $("audit-banner").hidden = !audit;
+    document.body.dataset.audit = audit ? "1" : "";
+    for (const id of ["suggestion-box", "evidence-box", "candidate-box"]) $(id).hidden = audit;
+    $("btn-accept").disabled = audit;
     $("transcript").textContent = card.transcript;
     $("offsets").textContent = `${a.start}–${a.end}`;
     $("model-version").textContent = a.model_version;
@@ -113,7 +118,7 @@
       button.title = code.definition || code.name;
       button.appendChild(el("kbd", i < 9 ? String(i + 1) : "/"));
       button.appendChild(el("span", ` ${code.id} ${code.name} `));
-      button.appendChild(el("span", percent(probability.get(code.id) || 0), "prob"));
+      if (!audit) button.appendChild(el("span", percent(probability.get(code.id) || 0), "prob"));
       button.addEventListener("click", () => decide("recode", { code: code.id }));
       item.appendChild(button);
       list.appendChild(item);
@@ -140,8 +145,38 @@
     }
   }
 
+  function renderCorpus(c) {
+    if (!c) return;
+    $("c-line").textContent = c.line;
+    $("c-line").className = c.can_stop ? "corpus-line stop" : "corpus-line";
+    const body = $("c-codes").tBodies[0];
+    clear(body);
+    for (const row of c.codes) {
+      const tr = el("tr");
+      tr.appendChild(el("td", `${row.code} ${row.name}`));
+      tr.appendChild(el("td", row.kappa === null ? "–" : row.kappa.toFixed(2)));
+      tr.appendChild(el("td", row.interval ? `${row.interval[0].toFixed(2)}–${row.interval[1].toFixed(2)}` : "–"));
+      body.appendChild(tr);
+    }
+  }
+
+  async function finishCorpus() {
+    if (state.busy) return;
+    state.busy = true;
+    const result = await request("POST", "/api/finish", {});
+    state.busy = false;
+    if (result.error) {
+      showMessage(result.error);
+      return;
+    }
+    $("c-finished").textContent =
+      `Stored ${result.codings} model codings on ${result.units} units as ${result.coder}; ` +
+      "export the project to hand on the finished corpus.";
+  }
+
   function renderProgress(p) {
     if (!p) return;
+    renderCorpus(p.corpus);
     $("p-decisions").textContent = `${p.decisions} (${p.flagged} flagged, ${p.skipped} skipped)`;
     $("p-left").textContent = String(p.units_left);
     const agreement = p.agreement;
@@ -298,9 +333,17 @@
   });
 
   // -- keys and buttons -------------------------------------------------------------------
+  function isAudit() {
+    return !!(state.view && state.view.card && state.view.card.audit);
+  }
+
+  function auditHint() {
+    showMessage("Audit card: there is no suggestion to accept or reject; choose the code(s) or n.");
+  }
+
   const actions = {
-    accept: (t) => decide("accept", {}, t),
-    reject: (t) => decide("reject", {}, t),
+    accept: (t) => (isAudit() ? auditHint() : decide("accept", {}, t)),
+    reject: (t) => (isAudit() ? auditHint() : decide("reject", {}, t)),
     none: (t) => decide("none", {}, t),
     skip: (t) => decide("skip", {}, t),
     undo: (t) => undo(t),
@@ -342,6 +385,7 @@
       actions[action](event.timeStamp);
     }
   });
+  $("btn-finish").addEventListener("click", () => finishCorpus());
   for (const button of document.querySelectorAll("button[data-action]")) {
     button.addEventListener("click", (event) => actions[button.dataset.action](event.timeStamp));
   }
