@@ -56,10 +56,11 @@ class Server:
                 self.process.wait()
 
 
-def start_server(project: Path, port: int = 0) -> Server:
+def start_server(project: Path, port: int = 0, audit_share: float = 0.0) -> Server:
     command = [
         sys.executable, "-m", "autocode", "review", "--project", str(project), "--no-browser",
-        "--reviewer", "tester", "--order", "transcript", "--audit-share", "0", "--port", str(port),
+        "--reviewer", "tester", "--order", "transcript", "--audit-share", str(audit_share),
+        "--port", str(port),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -329,3 +330,40 @@ def test_kill_9_mid_session_loses_and_doubles_nothing(review_project: Path, tmp_
         assert (answer["transcript_id"], answer["unit_index"]) == in_order[len(decided)]
     finally:
         restarted.stop()
+
+
+@pytest.mark.browser
+def test_an_audit_card_shows_no_suggestion_and_is_stored_as_an_audit(
+    review_project: Path, tmp_path: Path, browser
+) -> None:
+    """With nearly every card an audit card, the first card is one: no suggestion, no
+    probabilities, no evidence, Accept disabled and refused; a number key codes it."""
+    project = copy_project(review_project, tmp_path)
+    running = start_server(project, audit_share=0.9)
+    try:
+        page = browser.new_page()
+        page.goto(running.url)
+        page.wait_for_selector("body[data-renders='1']")
+        assert page.get_attribute("body", "data-audit") == "1"
+        assert page.is_visible("#audit-banner")
+        for hidden in ("#suggestion-box", "#evidence-box", "#candidate-box"):
+            assert not page.is_visible(hidden), hidden
+        assert page.is_disabled("#btn-accept")
+        assert "%" not in page.inner_text("#codes")  # no probabilities on the codes
+        page.keyboard.press("a")
+        page.wait_for_selector("#message:not([hidden])")
+        assert "no suggestion" in page.inner_text("#message")
+        page.keyboard.press("1")
+        page.wait_for_selector("body[data-renders='2']")
+        conn = sqlite3.connect(f"file:{project / 'autocode.sqlite'}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT action, audit, suggestion FROM decisions WHERE reviewer = ?", (REVIEWER,)
+            ).fetchall()
+        finally:
+            conn.close()
+        assert rows == [("recode", 1, "[]")]
+        assert page.inner_text("#c-line").startswith(("no estimate yet", "keep going"))
+        page.close()
+    finally:
+        running.stop()

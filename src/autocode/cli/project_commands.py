@@ -64,6 +64,12 @@ def import_file(
     codes_column: list[str] = typer.Option(
         [], "--codes-column", help="Coded table: column(s) of codes; repeat it, or use 'Code *'."
     ),
+    indicator_columns: list[str] = typer.Option(
+        [],
+        "--indicator-columns",
+        help="Coded table: one 0/1 column per code, headed by the code (as Dedoose exports); "
+        "repeat it, or use 'Theme *'.",
+    ),
     id_column: str | None = typer.Option(
         None, "--id-column", help="Coded table: the id column (default: one named like ResponseId)."
     ),
@@ -108,6 +114,7 @@ def import_file(
         coded = read_coded_csv(
             file,
             codes_columns=codes_column,
+            indicator_columns=indicator_columns,
             coder_columns=parse_coder_columns(file, coder_columns),
             text_column=text_column,
             id_column=id_column,

@@ -15,6 +15,11 @@ be named with shell wildcards ("Code *" picks "Code 1" ... "Code 8"). With
 (its id is the whole path; missing parents are added to the codebook). A response without codes
 is kept: it is a unit the coder gave no code.
 
+A table may instead hold one 0/1 column per code, as Dedoose and many survey coders export
+it (`indicator_columns`, e.g. ["Theme *"]): the column's header is the code, and a cell of 1,
+yes, true or x codes the response with it (0, no, false or empty does not; anything else is
+refused with the row named).
+
 One file may hold several coders' codes, one column set per coder (`coder_columns`, e.g.
 {"human:ana": ["Ana *"], "human:ben": ["Ben *"]}): the responses become one transcript and each
 coder's codes their own codings, in one codebook.
@@ -55,6 +60,7 @@ def read_coded_csv(
     *,
     codes_columns: list[str] | None = None,
     coder_columns: dict[str, list[str]] | None = None,
+    indicator_columns: list[str] | None = None,
     text_column: str | None = None,
     id_column: str | None = None,
     coder: str | None = None,
@@ -77,12 +83,16 @@ def read_coded_csv(
         raise InputError(path, "a coded table must be a .csv or .xlsx file")
     if codes_columns and coder_columns:
         raise InputError(path, "give the codes columns of one coder or one set per coder, not both")
+    if indicator_columns and (codes_columns or coder_columns):
+        raise InputError(path, "give either 0/1 columns per code or columns of code names")
     if coder_columns:
         if coder:
             raise InputError(path, "name each coder with their columns, not also with --coder")
         column_sets = {name.strip(): list(patterns) for name, patterns in coder_columns.items()}
     else:
-        column_sets = {coder or f"human:{path.stem}": list(codes_columns or [])}
+        column_sets = {
+            coder or f"human:{path.stem}": list(codes_columns or indicator_columns or [])
+        }
     if not all(column_sets.values()):
         raise InputError(path, "name the column(s) that hold the codes (--codes-column)")
     if not code_separator:
@@ -124,7 +134,11 @@ def read_coded_csv(
         units.append(Unit(transcript.id, index, turn.speaker, turn.start, turn.end, text))
         any_code = False
         for name, at in code_at.items():
-            row_codes = _row_codes(row, at, code_separator, hierarchy_separator, codes)
+            row_codes = (
+                _indicated_codes(path, row, at, columns, codes, turn.speaker)
+                if indicator_columns
+                else _row_codes(row, at, code_separator, hierarchy_separator, codes)
+            )
             coded_by[name] += bool(row_codes)
             any_code = any_code or bool(row_codes)
             codings += [
@@ -199,6 +213,36 @@ def _cell(row: list[str], index: int) -> str:
 def _response(row: list[str], text_at: int) -> str:
     """The response as the survey reader keeps it: line endings normalised, trimmed."""
     return _cell(row, text_at).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+_CODED = frozenset({"1", "1.0", "yes", "y", "true", "x"})
+_NOT_CODED = frozenset({"", "0", "0.0", "no", "n", "false"})
+
+
+def _indicated_codes(
+    path: Path,
+    row: list[str],
+    code_at: list[int],
+    columns: list[str],
+    codes: dict[str, Code],
+    response: str,
+) -> list[str]:
+    """The codes whose 0/1 column is set in this response (the column header is the code)."""
+    found: list[str] = []
+    for index in code_at:
+        value = _cell(row, index).strip().casefold()
+        if value in _NOT_CODED:
+            continue
+        if value not in _CODED:
+            raise InputError(
+                path,
+                f"response {response}, column {columns[index]!r}: {value[:40]!r} is not a 0/1 "
+                "value (use 1/0, yes/no, true/false or x)",
+            )
+        code_id = " ".join(columns[index].split())
+        codes.setdefault(code_id, Code(code_id, code_id))
+        found.append(code_id)
+    return found
 
 
 def _row_codes(
