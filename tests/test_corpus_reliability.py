@@ -308,3 +308,23 @@ def test_a_table_of_0_1_columns_per_code_imports(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "'maybe' is not a 0/1 value" in result.output
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.slow
+def test_simulate_on_a_project_imported_from_a_qdpx(testdata: Path, tmp_path: Path) -> None:
+    """QualCoder's demo project: one coder, 262 codes, most used once or never; the transcript
+    without units is segmented first, and the rare codes are left out and named."""
+    project = tmp_path / "study"
+    source = testdata / "refi_qda" / "projects" / "qc132_cs-education-demo.qdpx"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(source), "--project", str(project)]).exit_code == 0
+    out = tmp_path / "sim.json"
+    result = runner.invoke(
+        app, ["simulate", "--project", str(project), "--coder", "human:cp", "--json", str(out),
+              "--seeds", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "left out 245 code(s) with 3 or fewer coded units" in result.output
+    document = json.loads(out.read_text())
+    assert document["units"] <= document["project_units"] and len(document["codes"]) == 17
+    assert document["orders"]["default"][0]["curve"][-1]["true_kappa"] <= 1.0

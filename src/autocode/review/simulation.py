@@ -141,6 +141,7 @@ def simulate_project(
         total = sum(len(project.units(t)) for t in project.transcript_ids())
         texts = _unit_texts(project, items.sources, items.spans)
         vectors = Embedder(cache=project).encode(texts).astype(np.float64)
+        names = {code.id: code.name for code in project.codebook(chosen).codes}
     labels = items.values[0].astype(int)
     if len(texts) < total:
         say(
@@ -153,9 +154,11 @@ def simulate_project(
         c: int(n) for c, n, ok in zip(items.code_ids, positives, usable, strict=True) if not ok
     }
     if skipped:
+        shown = ", ".join(f"{names.get(code, code)} ({n})" for code, n in list(skipped.items())[:8])
+        more = f" and {len(skipped) - 8} more (see skipped_codes)" if len(skipped) > 8 else ""
         say(
             f"left out {len(skipped)} code(s) with {START_PER_CODE} or fewer coded units: "
-            + ", ".join(f"{code} ({n})" for code, n in skipped.items())
+            f"{shown}{more}"
         )
     codes = [c for c, ok in zip(items.code_ids, usable, strict=True) if ok]
     if not codes:
