@@ -158,8 +158,8 @@ def peak_rss_mb() -> float:
 
 def load_models(model_dir: Path) -> tuple[Any, float]:
     """The batch model and the sentence model, loaded and warmed up; (model, seconds)."""
-    from autocode.batch.model import load_batch_model
     from autocode.embed import Embedder, load_sentence_model
+    from autocode.models.batch_model import load_batch_model
 
     began = time.perf_counter()
     model = load_batch_model(model_dir)
@@ -271,7 +271,7 @@ def recode(workdir: Path, model_dir: Path, new_model_dir: Path, coherence: bool)
     project = workdir / "recode"
     first = timed_run(files, model_dir, first_model, project, coherence)
     from autocode.batch import code_transcripts
-    from autocode.batch.model import load_batch_model
+    from autocode.models.batch_model import load_batch_model
     from autocode.segment import SegmentConfig
 
     second_model = load_batch_model(new_model_dir)

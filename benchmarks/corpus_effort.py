@@ -207,7 +207,7 @@ def chosen_variant(ablated: dict[str, Any]) -> str:
         if name != "today" and not VARIANTS[name][2]
     }
     if not candidates:
-        return "kappa_cutoffs"
+        return "calibrated"
     return min(candidates, key=lambda name: (candidates[name], name))
 
 

@@ -57,9 +57,9 @@ from autocode.corpus import load_corpus
 from autocode.embed import Embedder, load_sentence_model
 from autocode.io import read_many
 from autocode.models import excerpts_from_corpus
+from autocode.models.evidence import EvidenceIndex
 from autocode.segment import SegmentConfig, segment_many
 from autocode.suggest import SuggestConfig, suggest
-from autocode.suggest.evidence import EvidenceIndex
 from autocode.suggest.output import write_suggestions
 from autocode.types import Unit
 from machine import machine_facts

@@ -24,9 +24,9 @@ from autocode.io import read_many
 from autocode.io.refi_import import import_qdc, import_qdpx
 from autocode.keywords import stop_words, tokenize
 from autocode.models import excerpts_from_corpus
+from autocode.models.evidence import EvidenceIndex
 from autocode.segment import SegmentConfig, segment_many
 from autocode.suggest import SuggestConfig, Suggestions, suggest_codes
-from autocode.suggest.evidence import EvidenceIndex
 from autocode.suggest.output import write_suggestions
 from autocode.types import Unit
 

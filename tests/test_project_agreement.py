@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from autocode.agreement.units import code_targets, resolve_codes, unit_groups, unit_labels
 from autocode.baselines import TfidfBaseline
 from autocode.cli import app
 from autocode.errors import InputError
@@ -30,14 +31,10 @@ from autocode.project.agreement import (
 )
 from autocode.project.training import (
     CodingSelection,
-    code_targets,
     collect_examples,
     definition_examples,
     fold_groups,
     frequent_codes,
-    resolve_codes,
-    unit_groups,
-    unit_labels,
 )
 from autocode.store import Project
 from autocode.types import Code, Codebook, Coding, Transcript, Unit

@@ -18,9 +18,9 @@ from autocode.embed import Embedder
 from autocode.errors import InputError
 from autocode.io import read_many
 from autocode.models import excerpts_from_corpus
+from autocode.models.evidence import EvidenceIndex
 from autocode.report.html_assets import highlight, theme_colours
 from autocode.suggest import Suggestions, suggest_codes
-from autocode.suggest.evidence import EvidenceIndex
 from autocode.suggest.output import suggestions_report
 
 REPO = Path(__file__).resolve().parents[1]

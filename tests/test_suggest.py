@@ -21,10 +21,10 @@ from autocode.files import write_files_together
 from autocode.io import read_many
 from autocode.methods import train_classifier
 from autocode.models import excerpts_from_corpus
+from autocode.models.evidence import EvidenceIndex
 from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.segment import SegmentConfig
 from autocode.suggest import SuggestConfig, Suggestions, suggest, suggest_codes
-from autocode.suggest.evidence import EvidenceIndex
 from autocode.suggest.output import write_suggestions
 from autocode.types import Code, Transcript, Turn, Unit
 

@@ -30,10 +30,9 @@ from autocode.agreement.across import across_coders, codebook_statistics
 from autocode.agreement.disagreements import Disagreement, find_disagreements
 from autocode.agreement.items import MODEL_PREFIX, CoderItems, Coverage, Level, coder_items
 from autocode.agreement.pairs import PairScores, pair_scores
+from autocode.agreement.units import choose_codebook, code_targets, ensure_units, resolve_codes
 from autocode.agreement.verdict import HUMAN_PREFIX, model_as_coder
 from autocode.errors import InputError
-from autocode.project.exchange import choose_codebook
-from autocode.project.training import code_targets, ensure_units, resolve_codes
 from autocode.store import Project
 
 

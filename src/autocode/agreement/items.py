@@ -32,8 +32,8 @@ from typing import Literal, get_args
 import numpy as np
 
 from autocode.agreement.characters import character_mask
+from autocode.agreement.units import SURVEY_FORMATS, Span, code_targets, unit_groups, unit_labels
 from autocode.errors import InputError
-from autocode.project.training import SURVEY_FORMATS, Span, code_targets, unit_groups, unit_labels
 from autocode.store import Project
 from autocode.types import Transcript, Unit
 

@@ -7,7 +7,7 @@ What a run does:
    `result.errors` (with `strict=True` the first one is raised before anything is written).
 2. Opens (or creates) the project with its writer lock, adds the model's codebook and records
    the run (command, configuration, package versions, model).
-3. Skips transcripts already coded under the model's fingerprint (see autocode.batch.model)
+3. Skips transcripts already coded under the model's fingerprint (see autocode.models.batch_model)
    with the same text; a changed file is coded again.
 4. Streams the rest: transcripts are segmented one at a time and gathered until a batch holds
    `batch_units` units; the batch's unit texts are embedded in one call (through the project's
@@ -43,11 +43,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from autocode.batch.export import ReportInputs, export_coded_units
-from autocode.batch.model import BatchModel, load_batch_model
 from autocode.batch.parts import Part, classify_parts
 from autocode.embed import Embedder, text_hash, vector_space
 from autocode.errors import InputError, Terminated
 from autocode.io import read_many
+from autocode.models.batch_model import BatchModel, load_batch_model
 from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig, segment
 from autocode.store import Project, sha256_text
 from autocode.store.schema import DATABASE_NAME

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from autocode.batch import BatchProgress, BatchResult, _Coder
-    from autocode.batch.model import BatchModel
     from autocode.embed import Embedder
+    from autocode.models.batch_model import BatchModel
     from autocode.segment import SegmentConfig
 
 _SPEC = re.compile(r"^(?:local(?::(?P<workers>\d+))?|(?P<address>(?:tcp|tls)://[^\s/]+:\d+))$")

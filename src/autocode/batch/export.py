@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from autocode.batch.model import BatchModel
 from autocode.embed import Embedder
 from autocode.files import publish, temporary_beside
+from autocode.models.batch_model import BatchModel
 from autocode.store import Project
 from autocode.types import Code, Transcript, Unit
 

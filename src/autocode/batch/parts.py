@@ -23,7 +23,7 @@ from autocode.store.base import sha256_text
 from autocode.types import Coding, Transcript, Unit
 
 if TYPE_CHECKING:
-    from autocode.batch.model import BatchModel
+    from autocode.models.batch_model import BatchModel
 
 PARTS_FOLDER = "parts"
 

@@ -202,8 +202,9 @@ def export_file(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
 ) -> None:
     """Write the project (or its codebook) as a REFI-QDA file for NVivo, ATLAS.ti, MAXQDA, ..."""
+    from autocode.agreement.units import choose_codebook
     from autocode.io.refi import export_qdc, export_qdpx
-    from autocode.project.exchange import choose_codebook, project_as_refi
+    from autocode.project.exchange import project_as_refi
     from autocode.store import Project
 
     suffix = out_file.suffix.lower()

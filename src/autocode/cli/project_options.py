@@ -96,7 +96,7 @@ class ProjectSelection:
             yield store, Embedder(cache=store)
 
     def selection(self, store: Project) -> CodingSelection:
-        from autocode.project.exchange import choose_codebook
+        from autocode.agreement.units import choose_codebook
         from autocode.project.training import CodingSelection
 
         codebook = choose_codebook(store, self.codebook)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from autocode.agreement.units import choose_codebook
 from autocode.errors import InputError
 from autocode.io.refi import RefiProject, user_display_name
 from autocode.store import DATABASE_NAME, Project
@@ -183,25 +184,6 @@ def _remove_new_project(project_dir: Path, created_dir: bool) -> None:
         return
     for name in (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", LOCK_NAME):
         (project_dir / name).unlink(missing_ok=True)
-
-
-def choose_codebook(project: Project, name: str | None) -> str:
-    """`name` when the project holds it; without a name, the project's only codebook."""
-    names = project.codebooks()
-    if name is not None:
-        if name not in names:
-            raise InputError(project.path, f"has no codebook {name!r} (it holds {_listed(names)})")
-        return name
-    if len(names) != 1:
-        raise InputError(
-            project.path, f"holds codebooks {_listed(names)}: name one with --codebook"
-        )
-    return names[0]
-
-
-def _listed(names: Iterable[str]) -> str:
-    shown = ", ".join(repr(name) for name in names)
-    return shown or "none"
 
 
 def project_as_refi(

@@ -18,10 +18,10 @@ from html import escape
 from typing import Any
 
 from autocode.cluster import CandidateCode, CodeSet
+from autocode.models.evidence import Excerpt
 from autocode.report import candidate_codes
 from autocode.report.candidate_codes import shorten
 from autocode.report.html_assets import SCRIPT, STYLE, rgb, theme_colours, theme_css
-from autocode.suggest.evidence import Excerpt
 from autocode.types import Code, Transcript, Turn, Unit
 
 TITLE_EVIDENCE_CHARS = 220

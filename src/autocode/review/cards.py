@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autocode.models.evidence import EvidenceIndex, Excerpt
 from autocode.review.candidates import CandidateCode, CandidateCodes
 from autocode.review.pool import ContextLine, UnitPool
 from autocode.review.scoring import Scores
 from autocode.store.decisions import Decision, UnitRef
-from autocode.suggest.evidence import EvidenceIndex, Excerpt
 from autocode.types import Codebook
 
 EVIDENCE_COUNT = 3

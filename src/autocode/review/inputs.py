@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from autocode.batch.model import BatchModel, load_batch_model
 from autocode.errors import InputError
 from autocode.models import DEFAULT_MODEL
+from autocode.models.batch_model import BatchModel, load_batch_model
 from autocode.review.ordering import STRATEGIES
 from autocode.store import schema
 

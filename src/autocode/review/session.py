@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from autocode.embed import Embedder
+from autocode.models.evidence import EvidenceIndex
 from autocode.reliability import AuditDraw
 from autocode.reliability.estimate import DEFAULT_TARGET, check_target
 from autocode.reliability.queue import DEFAULT_AUDIT_SHARE
@@ -47,7 +48,6 @@ from autocode.review.training import (
 )
 from autocode.store import Project
 from autocode.store.decisions import ACTIONS, Decision, NewDecision, StaleUnitError
-from autocode.suggest.evidence import EvidenceIndex
 from autocode.types import Code
 from autocode.versions import package_versions
 

@@ -20,15 +20,15 @@ from autocode.classify import ThemeClassifier
 from autocode.cluster import CodeSet
 from autocode.files import write_files_together
 from autocode.report.html import UnitView, render_report
-from autocode.report.saturation import (
-    saturation_page,
-    saturation_report_section,
-    saturation_summary,
-)
 from autocode.saturation import assess_saturation
 from autocode.saturation.codes import InterviewCodes
 from autocode.saturation.pipeline import EmbeddedInterviews
 from autocode.saturation.plot import plot_saturation
+from autocode.saturation.report import (
+    saturation_page,
+    saturation_report_section,
+    saturation_summary,
+)
 from autocode.types import Code
 from autocode.versions import package_versions
 

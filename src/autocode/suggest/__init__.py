@@ -40,8 +40,8 @@ from autocode.models import (
     resolve_corpus,
     resolve_model,
 )
+from autocode.models.evidence import EvidenceIndex, Excerpt
 from autocode.segment import SegmentConfig, segment_many
-from autocode.suggest.evidence import EvidenceIndex, Excerpt
 from autocode.types import Code, Transcript, Unit
 from autocode.versions import package_versions
 
