@@ -163,7 +163,9 @@ def estimate_corpus(
     draws_kappa = _draws(totals, audit, draws, seed)
     tail = (1.0 - level) / 2.0
     low, high = np.nanquantile(draws_kappa, [tail, 1.0 - tail], axis=0)
-    macro_draws = np.array([_nanmean(row) or np.nan for row in draws_kappa])
+    finite = np.isfinite(draws_kappa)
+    with np.errstate(invalid="ignore"):
+        macro_draws = np.where(finite, draws_kappa, 0.0).sum(axis=1) / finite.sum(axis=1)
     macro_low, macro_high = (float(v) for v in np.nanquantile(macro_draws, [tail, 1.0 - tail]))
     macro_low, macro_high = min(macro_low, macro), max(macro_high, macro)
     needs_audit = max(0, min_audit - audit.size)
@@ -218,15 +220,16 @@ def _totals(
 
 @dataclass(frozen=True)
 class _Audit:
-    """Per audit unit and code: observed minus expected false positives and false negatives."""
+    """Per audit group (transcript) and code: the sums over its audit units of observed minus
+    expected false positives and false negatives, and how many audit units it holds."""
 
-    fp_gap: np.ndarray  # (a, k)
+    fp_gap: np.ndarray  # (g, k)
     fn_gap: np.ndarray
-    groups: np.ndarray
+    sizes: np.ndarray  # (g,)
 
     @property
     def size(self) -> int:
-        return len(self.fp_gap)
+        return int(self.sizes.sum())
 
     @classmethod
     def of(
@@ -246,39 +249,44 @@ class _Audit:
         fp_gap = (guess & ~y).astype(np.float64) - np.where(guess, 1.0 - p, 0.0)
         fn_gap = (~guess & y).astype(np.float64) - np.where(guess, 0.0, p)
         labels = np.arange(len(y)) if groups is None else np.asarray(groups)
-        return cls(fp_gap, fn_gap, labels)
+        _, member = np.unique(labels, return_inverse=True)
+        count = int(member.max()) + 1
+        fp_sum, fn_sum = np.zeros((count, k)), np.zeros((count, k))
+        np.add.at(fp_sum, member, fp_gap)
+        np.add.at(fn_sum, member, fn_gap)
+        return cls(fp_sum, fn_sum, np.bincount(member, minlength=count).astype(np.float64))
 
     def correction(
-        self, undecided: int, rows: np.ndarray | None = None
+        self, undecided: int, weights: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """The difference estimator's correction of the error totals (k), or (draws, k) for
+        `weights` (draws, g): how often each group is drawn in each bootstrap resample."""
+        k = self.fp_gap.shape[1]
         if self.size == 0:
-            zero = np.zeros(self.fp_gap.shape[1])
+            zero = np.zeros(k) if weights is None else np.zeros((len(weights), k))
             return zero, zero
-        chosen = np.arange(self.size) if rows is None else rows
-        scale = undecided / len(chosen)
-        return self.fp_gap[chosen].sum(axis=0) * scale, self.fn_gap[chosen].sum(axis=0) * scale
+        w = np.ones(len(self.sizes)) if weights is None else weights
+        units = np.maximum(w @ self.sizes, 1.0)
+        scale = (undecided / units)[..., None] if weights is not None else undecided / units
+        return (w @ self.fp_gap) * scale, (w @ self.fn_gap) * scale
 
-    def resample(self, rng: np.random.Generator) -> np.ndarray:
-        """Audit rows of one bootstrap draw, whole groups at a time."""
-        names, members = np.unique(self.groups, return_inverse=True)
-        picked = rng.integers(0, len(names), len(names))
-        return np.concatenate([np.flatnonzero(members == g) for g in picked])
+    def resample_weights(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        """(draws, g): how often each group is drawn, whole groups resampled with replacement."""
+        groups = len(self.sizes)
+        return rng.multinomial(groups, np.full(groups, 1.0 / groups), size=draws).astype(float)
 
 
 def _draws(totals: _Totals, audit: _Audit, draws: int, seed: int) -> np.ndarray:
-    """(draws, k) per-code kappa: the audit resampled, the model's errors drawn around their
-    expectation (normal approximation of the Poisson-binomial totals)."""
+    """(draws, k) per-code kappa: the audit resampled by group, the model's errors drawn around
+    their expectation (normal approximation of the Poisson-binomial totals)."""
     rng = np.random.default_rng(seed)
     k = len(totals.fp)
-    out = np.empty((draws, k))
-    for b in range(draws):
-        fp_fix, fn_fix = audit.correction(
-            totals.undecided, audit.resample(rng) if audit.size else None
-        )
-        fp = totals.fp + fp_fix + np.sqrt(totals.fp_var) * rng.standard_normal(k)
-        fn = totals.fn + fn_fix + np.sqrt(totals.fn_var) * rng.standard_normal(k)
-        out[b] = totals.kappa(fp, fn)
-    return out
+    weights = audit.resample_weights(rng, draws) if audit.size else None
+    fp_fix, fn_fix = audit.correction(totals.undecided, weights)
+    noise = rng.standard_normal((2, draws, k))
+    fp = totals.fp + fp_fix + np.sqrt(totals.fp_var) * noise[0]
+    fn = totals.fn + fn_fix + np.sqrt(totals.fn_var) * noise[1]
+    return totals.kappa(fp, fn)
 
 
 def _more_decisions(
