@@ -60,6 +60,7 @@ from autocode.codes.small_talk import (
 )
 from autocode.codes.themes import ThemeMapping, nearest_similarity, theme_mapping
 from autocode.keywords import class_tfidf, keyword_label, terms, tokenize
+from autocode.numeric import unit_rows
 from autocode.types import Unit
 
 if TYPE_CHECKING:
@@ -149,9 +150,7 @@ def scaled_parameters(
     return ClusteringParameters(n_units, size, samples, config.selection_method, cap, dimensions)
 
 
-def _normalise(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+_normalise = unit_rows
 
 
 def reduce_dimensions(vectors: np.ndarray, dimensions: int) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from autocode.agreement.items import MODEL_PREFIX
 from autocode.agreement.pairs import PairScores
+from autocode.numeric import shown
 
 HUMAN_PREFIX = "human:"
 
@@ -109,5 +110,4 @@ def model_line(entry: dict[str, Any], name: str) -> str:
     return f"{name}: {entry['model']} κ with {humans}; humans with each other {span}: {verdict}"
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None or np.isnan(value) else f"{value:.2f}"
+_fmt = shown

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autocode.numeric import unit_rows
+
 
 def group_codes(
     centroids: np.ndarray, *, codes_per_group: float = 5.0, min_codes: int = 4
@@ -25,7 +27,7 @@ def group_codes(
 
     wanted = max(2, round(count / codes_per_group))
     points = np.asarray(centroids, dtype=np.float64)
-    points = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-12)
+    points = unit_rows(points)
     tree = linkage(points, method="ward")
     assignment = fcluster(tree, t=wanted, criterion="maxclust")
     groups: dict[int, list[int]] = {}

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from autocode.keywords import class_tfidf
+from autocode.numeric import unit_rows
 
 
 class TextEncoder(Protocol):
@@ -69,7 +70,7 @@ def _centred(vectors: np.ndarray, background: np.ndarray | None) -> np.ndarray:
     matrix = np.asarray(vectors, dtype=np.float64)
     if background is not None:
         matrix = matrix - background
-    return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12)
+    return unit_rows(matrix)
 
 
 def phrase_labels(

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from autocode.numeric import unit_rows
+
 if TYPE_CHECKING:
     from autocode.classify import ThemeClassifier
 
@@ -40,8 +42,7 @@ ThemeMapping = tuple[str | None, float | None, str | None, float | None]
 
 def nearest_similarity(vectors: np.ndarray, references: np.ndarray) -> np.ndarray:
     """Each row's cosine similarity to its most similar reference, in bounded memory."""
-    norms = np.linalg.norm(references, axis=1, keepdims=True)
-    references = references / np.maximum(norms, 1e-12)
+    references = unit_rows(references)
     step = max(1, 2**24 // max(1, len(references)))
     return np.concatenate(
         [(vectors[i : i + step] @ references.T).max(axis=1) for i in range(0, len(vectors), step)]

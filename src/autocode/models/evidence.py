@@ -16,6 +16,7 @@ import numpy as np
 
 from autocode.classify import ModelExcerpt
 from autocode.embed import Embedder
+from autocode.numeric import unit_rows
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,7 @@ class EvidenceIndex:
             self.texts
         ) == len(self.sources) or matrix.shape[0] != len(self.texts):
             raise ValueError("evidence index: ids, participants, themes, texts and vectors differ")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True) if matrix.size else 1.0
-        self.vectors = matrix / np.maximum(norms, 1e-12)
+        self.vectors = unit_rows(matrix)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -77,8 +77,7 @@ class EvidenceIndex:
         if not len(self) or not len(queries) or k < 1:
             return [[] for _ in range(len(queries))]
         k = min(k, len(self))
-        norms = np.linalg.norm(queries, axis=1, keepdims=True)
-        queries = queries / np.maximum(norms, 1e-12)
+        queries = unit_rows(queries)
         result: list[list[Excerpt]] = []
         step = max(1, 2**22 // len(self))  # bounds the similarity block's memory
         for first in range(0, len(queries), step):

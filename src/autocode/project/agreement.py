@@ -38,6 +38,7 @@ from autocode.classify.thresholds import fold_indices
 from autocode.evaluate import Method
 from autocode.evaluate import _clean as json_ready
 from autocode.methods import SHIPPED, ClassifierSettings
+from autocode.numeric import shown
 from autocode.project.training import UnitExamples, fold_groups, weak_examples
 
 if TYPE_CHECKING:
@@ -298,8 +299,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+_fmt = shown
 
 
 def _interval(row: dict[str, Any]) -> str:

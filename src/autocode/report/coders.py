@@ -13,6 +13,7 @@ from typing import Any
 from autocode.agreement.coders import CoderComparison
 from autocode.agreement.verdict import model_line
 from autocode.files import write_text_atomic
+from autocode.numeric import shown, shown_percent
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d1d1f; line-height: 1.45; }
@@ -25,8 +26,7 @@ td.text { max-width: 48rem; white-space: pre-wrap; }
 """
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+_fmt = shown
 
 
 def _with_interval(value: float | None, interval: list[float | None]) -> str:
@@ -75,9 +75,9 @@ def code_rows(document: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 def _pair_cell(pair: dict[str, Any]) -> str:
     agreement = pair["percent_agreement"]
-    shown = "n/a" if agreement is None else f"{agreement:.0%}"
+    percent = shown_percent(agreement)
     return (
-        f"{_with_interval(pair['cohen_kappa'], pair['ci'])}, {shown}, "
+        f"{_with_interval(pair['cohen_kappa'], pair['ci'])}, {percent}, "
         f"BP {_fmt(pair['brennan_prediger'])}"
     )
 

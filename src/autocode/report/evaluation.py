@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from autocode.numeric import shown
 
-def _number(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
+_number = shown
 
 
 def _with_interval(row: dict[str, Any]) -> str:

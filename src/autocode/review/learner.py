@@ -23,6 +23,8 @@ from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
+from autocode.numeric import unit_rows
+
 DEFAULT_C = 1.0
 SUGGEST_THRESHOLD = 0.5
 MAX_FOLDS = 5
@@ -79,7 +81,7 @@ class ReviewLearner:
             with threadpool_limits(limits=1, user_api="blas"):
                 coef[fitted], intercept[fitted] = fit_logistic(x, y[:, fitted], w, self.c)
         self.coef_, self.intercept_ = coef, intercept
-        self._memory = (_unit_rows(x), y.astype(np.float64)) if self.neighbours else None
+        self._memory = (unit_rows(x), y.astype(np.float64)) if self.neighbours else None
         return self
 
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
@@ -91,7 +93,7 @@ class ReviewLearner:
         if self._memory is None or not len(self._memory[0]) or not len(x):
             return proba
         known, labels = self._memory
-        similarity = _unit_rows(x) @ known.T
+        similarity = unit_rows(x) @ known.T
         nearest = similarity.argmax(axis=1)
         closeness = similarity[np.arange(len(x)), nearest]
         weight = np.clip((closeness - NEIGHBOUR_FROM) / (1.0 - NEIGHBOUR_FROM), 0.0, 1.0)
@@ -152,11 +154,6 @@ class ReviewLearner:
             fold.fit(x[train], y[train])
             predicted[test] = fold.predict_proba(x[test]) >= self.threshold
         return predicted
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
 
 
 def fit_logistic(

@@ -11,11 +11,11 @@ HTML report (`autocode.report.html.render_report`); `saturation_page` is a stand
 from __future__ import annotations
 
 import base64
-import math
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autocode.numeric import shown, shown_percent
 from autocode.saturation import SaturationResult
 
 if TYPE_CHECKING:
@@ -33,12 +33,11 @@ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; 
 """
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.0%}"
+_percent = shown_percent
 
 
 def _number(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+    return shown(value, digits)
 
 
 def _interviews(start: int, end: int) -> str:
