@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -11,10 +10,10 @@ from typing import Protocol
 
 import numpy as np
 
+from autocode.store.base import sha256_text
+from autocode.store.embeddings import TABLE, EmbeddingTable
 
-def text_hash(text: str) -> str:
-    """The cache key of a text: SHA-256 of its UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+text_hash = sha256_text  # the cache key of a text: SHA-256 of its UTF-8 bytes
 
 
 class VectorCache(Protocol):
@@ -31,58 +30,21 @@ class VectorCache(Protocol):
     ) -> None: ...
 
 
-class EmbeddingCache:
-    """A SQLite file of float32 vectors keyed by model id and text hash.
+class EmbeddingCache(EmbeddingTable):
+    """The user's cache file: a SQLite file of float32 vectors keyed by model id and text hash,
+    validated as the project store's (`autocode.store.embeddings.EmbeddingTable`).
 
-    Safe to share between processes (WAL); nothing in it is executable, unlike a pickle.
+    Safe to share between processes (WAL); nothing in it is executable, unlike a pickle. A file
+    written by autocode 0.2 (no CHECK constraints) is read and written as it is.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings ("
-            " model_id TEXT NOT NULL, text_hash TEXT NOT NULL, dim INTEGER NOT NULL,"
-            " vector BLOB NOT NULL, PRIMARY KEY (model_id, text_hash))"
-        )
-        self._conn.commit()
-
-    def get_embeddings(
-        self, model_id: str, text_hashes: Sequence[str]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        found = np.zeros(len(text_hashes), dtype=bool)
-        rows: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(text_hashes))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = (
-                f"SELECT text_hash, vector FROM embeddings "
-                f"WHERE model_id = ? AND text_hash IN ({marks})"
-            )
-            for key, blob in self._conn.execute(query, [model_id, *chunk]):
-                rows[key] = np.frombuffer(blob, dtype=np.float32)
-        dim = next(iter(rows.values())).shape[0] if rows else 0
-        matrix = np.zeros((len(text_hashes), dim), dtype=np.float32)
-        for i, key in enumerate(text_hashes):
-            if key in rows:
-                matrix[i] = rows[key]
-                found[i] = True
-        return found, matrix
-
-    def put_embeddings(self, model_id: str, text_hashes: Sequence[str], matrix: np.ndarray) -> None:
-        vectors = np.asarray(matrix, dtype=np.float32)
-        with self._conn:
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (model_id, text_hash, dim, vector) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (model_id, key, vectors.shape[1], vectors[i].tobytes())
-                    for i, key in enumerate(text_hashes)
-                ],
-            )
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(TABLE)
+        super().__init__(conn)
 
     def close(self) -> None:
         self._conn.close()

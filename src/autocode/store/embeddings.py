@@ -1,4 +1,8 @@
-"""The embedding cache: vectors keyed by (model id, text hash), so no text is embedded twice."""
+"""The embedding cache: vectors keyed by (model id, text hash), so no text is embedded twice.
+
+`EmbeddingTable` is the one implementation, validated (one row per hash, finite values, one
+dimension per model, little-endian float32): the project store holds one, and so does the
+user's cache file (`autocode.embed.EmbeddingCache`)."""
 
 from __future__ import annotations
 
@@ -11,9 +15,16 @@ from autocode.store.base import StoreBase
 
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's bound-parameter limit
 _FLOAT32 = np.dtype("<f4")  # stored little-endian whatever the machine
+TABLE = """CREATE TABLE IF NOT EXISTS embeddings (
+    model_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    dim INTEGER NOT NULL CHECK (dim > 0),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    PRIMARY KEY (model_id, text_hash)
+) WITHOUT ROWID"""
 
 
-class EmbeddingCache(StoreBase):
+class EmbeddingTable(StoreBase):
     def put_embeddings(
         self, model_id: str, text_hashes: Sequence[str], matrix: npt.ArrayLike
     ) -> None:

@@ -11,14 +11,14 @@ from autocode.errors import InputError
 from autocode.store import schema
 from autocode.store.base import sha256_text
 from autocode.store.decisions import DecisionStore
-from autocode.store.embeddings import EmbeddingCache
+from autocode.store.embeddings import EmbeddingTable
 from autocode.store.export import CodingsExport
 from autocode.store.lock import ProjectLock
 from autocode.store.runs import RunStore
 from autocode.types import Coding, Transcript, Unit
 
 
-class Project(CodingsExport, RunStore, EmbeddingCache, DecisionStore):
+class Project(CodingsExport, RunStore, EmbeddingTable, DecisionStore):
     """The state of an autocode project between runs: DIR/autocode.sqlite.
 
     Open with `Project.create(dir)` or `Project.open(dir)`, use as a context manager. Every
