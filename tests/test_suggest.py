@@ -189,7 +189,11 @@ def test_run_json_records_the_run(example_run: tuple, model_dir: Path) -> None:
     assert run["segment"]["threshold"] == SuggestConfig().segment.threshold
     assert run["cluster"]["min_samples"] == 1
     assert run["cluster_parameters"]["n_units"] == run["counts"]["units"]
-    assert run["model"]["path"] == str(model_dir) and len(run["model"]["fingerprint"]) == 16
+    assert run["model"]["path"] == str(model_dir)
+    embedder_id, data_hash, digest = run["model"]["fingerprint"].split("/")
+    assert (
+        embedder_id.startswith("all-MiniLM-L6-v2@") and len(data_hash) == 12 and len(digest) == 16
+    )
     assert run["versions"]["autocode"] and run["seed"] == 0
     assert run["warnings"] == [] and run["errors"] == []
 

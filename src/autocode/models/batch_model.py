@@ -80,9 +80,13 @@ def load_batch_model(model: str | Path) -> BatchModel:
     """Load a saved ThemeClassifier by shipped name or folder (InputError when it is not one)
     and name it for batch use."""
     folder = resolve_model(model)
-    classifier = load_model(folder)
+    return named_model(load_model(folder), folder)
+
+
+def named_model(classifier: ThemeClassifier, folder: Path) -> BatchModel:
+    """A loaded classifier named after its folder and versioned by its training data."""
     card = classifier.card_
-    name = folder.resolve().name
+    name = Path(folder).resolve().name
     data_hash = str(card.get("training", {}).get("data_sha256") or "")
     version = str(card.get("autocode_version") or "unknown")
     if data_hash:

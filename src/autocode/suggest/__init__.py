@@ -22,9 +22,6 @@ import numpy as np
 import pandas as pd
 
 from autocode.classify import (
-    CARD_FILE,
-    EXCERPTS_FILE,
-    WEIGHTS_FILE,
     ModelExcerpt,
     ThemeClassifier,
     data_hash,
@@ -40,6 +37,7 @@ from autocode.models import (
     resolve_corpus,
     resolve_model,
 )
+from autocode.models.batch_model import named_model
 from autocode.models.evidence import EvidenceIndex, Excerpt
 from autocode.segment import SegmentConfig, segment_many
 from autocode.types import Code, Transcript, Unit
@@ -110,16 +108,6 @@ class Suggestions:
 
 def _no_progress(name: str, total: int | None) -> Callable[[int], None]:
     return lambda n: None
-
-
-def model_fingerprint(model_dir: str | Path) -> str:
-    """Short SHA-256 of a saved classifier's files: which model made a run."""
-    digest = hashlib.sha256()
-    for name in (CARD_FILE, WEIGHTS_FILE, EXCERPTS_FILE):
-        path = Path(model_dir) / name
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def load_model_and_excerpts(
@@ -200,7 +188,7 @@ def suggest(
             "errors": [str(error) for error in errors],
             "model": {
                 "path": str(model_dir),
-                "fingerprint": model_fingerprint(model_folder),
+                "fingerprint": named_model(classifier, model_folder).fingerprint(config.segment),
                 **result.settings["model"],
             },
             "corpus": str(corpus_dir) if corpus_dir is not None else None,
