@@ -10,6 +10,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+HUMAN_PREFIX = "human:"
+MODEL_PREFIX = "model:"
+
+
+def coder_problem(coder: str, *, human_only: bool = False) -> str | None:
+    """What is wrong with a coder's name (`human:NAME`, or `model:NAME` unless `human_only`),
+    or None when it is well formed."""
+    prefixes = (HUMAN_PREFIX,) if human_only else (HUMAN_PREFIX, MODEL_PREFIX)
+    if coder.startswith(prefixes) and len(coder.split(":", 1)[1].strip()) > 0:
+        return None
+    wanted = "human:NAME" if human_only else "human:NAME or model:NAME"
+    return f"a {'reviewer' if human_only else 'coder'} is {wanted}, not {coder!r}"
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -130,5 +143,5 @@ class Coding:
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
             raise ValueError(f"coding offsets out of order: {self.start}..{self.end}")
-        if not (self.coder.startswith("human:") or self.coder.startswith("model:")):
+        if not self.coder.startswith((HUMAN_PREFIX, MODEL_PREFIX)):
             raise ValueError(f"coder must start with 'human:' or 'model:', got {self.coder!r}")

@@ -28,12 +28,13 @@ import numpy as np
 from autocode import __version__
 from autocode.agreement.across import across_coders, codebook_statistics
 from autocode.agreement.disagreements import Disagreement, find_disagreements
-from autocode.agreement.items import MODEL_PREFIX, CoderItems, Coverage, Level, coder_items
+from autocode.agreement.items import CoderItems, Coverage, Level, coder_items
 from autocode.agreement.pairs import PairScores, pair_scores
 from autocode.agreement.units import choose_codebook, code_targets, ensure_units, resolve_codes
-from autocode.agreement.verdict import HUMAN_PREFIX, model_as_coder
+from autocode.agreement.verdict import model_as_coder
 from autocode.errors import InputError
 from autocode.store import Project
+from autocode.types import MODEL_PREFIX, coder_problem
 
 
 @dataclass
@@ -215,8 +216,9 @@ def segment_coded_transcripts(project_dir: str | Path, coders: Sequence[str]) ->
 def _check_coders(project: Project, coders: Sequence[str]) -> list[str]:
     chosen = [coder.strip() for coder in coders if coder.strip()]
     for coder in chosen:
-        if not coder.startswith((HUMAN_PREFIX, MODEL_PREFIX)) or coder.endswith(":"):
-            raise InputError(project.path, f"a coder is human:NAME or model:NAME, not {coder!r}")
+        problem = coder_problem(coder)
+        if problem:
+            raise InputError(project.path, problem)
     repeated = sorted({coder for coder in chosen if chosen.count(coder) > 1})
     if repeated:
         raise InputError(project.path, f"coder {repeated[0]} is given twice")

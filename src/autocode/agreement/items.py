@@ -35,13 +35,12 @@ from autocode.agreement.characters import character_mask
 from autocode.agreement.units import SURVEY_FORMATS, Span, code_targets, unit_groups, unit_labels
 from autocode.errors import InputError
 from autocode.store import Project
-from autocode.types import Transcript, Unit
+from autocode.types import MODEL_PREFIX, Transcript, Unit
 
 Level = Literal["unit", "character", "document"]
 LEVELS: tuple[str, ...] = get_args(Level)
 Coverage = Literal["auto", "unit", "transcript"]
 COVERAGES: tuple[str, ...] = get_args(Coverage)
-MODEL_PREFIX = "model:"
 
 
 @dataclass

@@ -12,11 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from autocode.agreement.items import MODEL_PREFIX
 from autocode.agreement.pairs import PairScores
 from autocode.numeric import shown
-
-HUMAN_PREFIX = "human:"
+from autocode.types import HUMAN_PREFIX, MODEL_PREFIX
 
 
 def model_as_coder(scores: PairScores, coders: Sequence[str]) -> list[dict[str, Any]]:

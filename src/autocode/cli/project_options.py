@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from autocode.errors import InputError
+from autocode.types import coder_problem
 
 if TYPE_CHECKING:
     from autocode.embed import Embedder
@@ -101,8 +102,9 @@ class ProjectSelection:
 
         codebook = choose_codebook(store, self.codebook)
         coder, prefix = self.coder, self.coder_prefix
-        if coder is not None and not coder.startswith(("human:", "model:")):
-            raise InputError(self.project, f"a coder is human:NAME or model:NAME, not {coder!r}")
+        problem = None if coder is None else coder_problem(coder)
+        if problem:
+            raise InputError(self.project, problem)
         if coder is None and prefix is None:
             coder = _only_human_coder(store, codebook)
         try:

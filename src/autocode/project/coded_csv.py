@@ -35,7 +35,7 @@ from typing import Any
 from autocode.errors import InputError
 from autocode.io.refi import RefiProject, user_display_name
 from autocode.io.survey import column_names, header_row, read_rows, responses_transcript
-from autocode.types import Code, Codebook, Coding, Transcript, Unit
+from autocode.types import Code, Codebook, Coding, Transcript, Unit, coder_problem
 
 CODED_TABLE_SUFFIXES = (".csv", ".xlsx")
 
@@ -98,8 +98,9 @@ def read_coded_csv(
     if not code_separator:
         raise InputError(path, "the code separator must not be empty")
     for name in column_sets:
-        if not name.startswith(("human:", "model:")) or name.endswith(":"):
-            raise InputError(path, f"coder must be human:NAME or model:NAME, got {name!r}")
+        problem = coder_problem(name)
+        if problem:
+            raise InputError(path, problem)
     metadata: dict[str, Any] = {}
     table = read_rows(path, sheet, metadata)
     transcript = responses_transcript(

@@ -26,7 +26,7 @@ from typing import Literal, get_args
 from autocode.errors import AutocodeError
 from autocode.store.base import to_json, utc_now
 from autocode.store.codings import CodingStore
-from autocode.types import Code, Codebook
+from autocode.types import Code, Codebook, coder_problem
 
 Action = Literal["accept", "reject", "recode", "none", "skip", "flag"]
 ACTIONS: tuple[str, ...] = get_args(Action)
@@ -112,8 +112,9 @@ class DecisionStore(CodingStore):
         """
         if new.action not in ACTIONS:
             raise ValueError(f"action must be one of {ACTIONS}, got {new.action!r}")
-        if not new.reviewer.startswith("human:") or len(new.reviewer) <= len("human:"):
-            raise ValueError(f"a reviewer is human:NAME, got {new.reviewer!r}")
+        problem = coder_problem(new.reviewer, human_only=True)
+        if problem:
+            raise ValueError(problem)
         codes = tuple(dict.fromkeys(new.codes))
         if new.action == "recode" and len(codes) != 1:
             raise ValueError("a recode names exactly one code")
