@@ -57,6 +57,21 @@ def metrics_from_counts(
     }
 
 
+def kappa_per_column(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of each column of two 0/1 matrices (nan where both are one constant)."""
+    a, b = np.asarray(truth).astype(bool), np.asarray(predicted).astype(bool)
+    counts = [(a & b), (~a & b), (a & ~b), (~a & ~b)]
+    tp, fp, fn, tn = (c.sum(axis=0) for c in counts)
+    return metrics_from_counts(tp, fp, fn, tn)["kappa"]
+
+
+def macro_kappa(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean over columns of Cohen's kappa between two 0/1 matrices; a column on which both are
+    one constant has no kappa and is left out (nan if every column is)."""
+    kappa = kappa_per_column(truth, predicted)
+    return float(np.nanmean(kappa)) if np.isfinite(kappa).any() else float("nan")
+
+
 def label_matrices(
     y_true: pd.DataFrame, y_pred: pd.DataFrame
 ) -> tuple[list[object], np.ndarray, np.ndarray]:

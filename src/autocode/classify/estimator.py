@@ -20,17 +20,13 @@ import numpy as np
 import pandas as pd
 
 from autocode import __version__
+from autocode.bootstrap import macro_kappa
 from autocode.classify.card import FORMAT, FORMAT_VERSION, card_codebook
 from autocode.classify.excerpts import ModelExcerpt
 from autocode.classify.files import SavedModel, read_model_folder, write_model_folder
 from autocode.classify.heads import HEADS, fit_head, head_proba
 from autocode.classify.novelty import in_domain, novelty_threshold, theme_centroids
-from autocode.classify.thresholds import (
-    choose_thresholds,
-    decide,
-    macro_kappa,
-    out_of_fold_probabilities,
-)
+from autocode.classify.thresholds import choose_thresholds, decide, out_of_fold_probabilities
 from autocode.classify.training_data import LabelsLike, WeakExamples, data_hash, labels_to_frame
 from autocode.embed import Embedder, backend_hint
 from autocode.errors import InputError

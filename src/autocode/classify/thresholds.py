@@ -82,12 +82,3 @@ def choose_thresholds(targets: np.ndarray, proba: np.ndarray, min_themes: int = 
 def decide(proba: np.ndarray, thresholds: np.ndarray, min_themes: int) -> np.ndarray:
     """0/1 decisions: at or above each column's threshold, plus the top `min_themes` per row."""
     return ((proba >= thresholds) | top_k_mask(proba, min_themes)).astype(int)
-
-
-def macro_kappa(targets: np.ndarray, decided: np.ndarray) -> float:
-    """Mean over columns of Cohen's kappa between 0/1 `targets` and `decided` (nan-aware)."""
-    truth, guess = targets.astype(bool), decided.astype(bool)
-    counts = [(truth & guess), (~truth & guess), (truth & ~guess), (~truth & ~guess)]
-    tp, fp, fn, tn = (c.sum(axis=0) for c in counts)
-    kappa = metrics_from_counts(tp, fp, fn, tn)["kappa"]
-    return float(np.nanmean(kappa)) if np.isfinite(kappa).any() else float("nan")

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
-from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
+from autocode.bootstrap import kappa_per_column
 from autocode.numeric import unit_rows
 
 DEFAULT_C = 1.0
@@ -124,7 +124,7 @@ class ReviewLearner:
             n_positive = int(y[:, j].sum())
             kappa = None
             if predicted is not None and min(n_positive, len(y) - n_positive) >= 2:
-                value = _kappa(y[:, j], predicted[:, j])
+                value = float(kappa_per_column(y[:, [j]], predicted[:, [j]])[0])
                 kappa = None if np.isnan(value) else value
             result[code] = {"kappa": kappa, "n_positive": n_positive, "n": len(y)}
         return result
@@ -186,12 +186,6 @@ def fit_logistic(
         options={"maxiter": 2000, "gtol": 1e-5},
     )
     return result.x[: k * d].reshape(k, d), result.x[k * d :]
-
-
-def _kappa(truth: np.ndarray, predicted: np.ndarray) -> float:
-    if len(set(truth.tolist()) | set(predicted.tolist())) < 2:
-        return float("nan")
-    return float(cohen_kappa_score(truth, predicted))
 
 
 def plateau_hint(history: list[float | None], window: int = 3, tolerance: float = 0.02) -> str:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 
+from autocode.bootstrap import macro_kappa
 from autocode.review.learner import ReviewLearner
 from autocode.review.ordering import order_queue
 
@@ -32,17 +32,6 @@ class LearningCurve:
 
     labels: list[int]
     kappa: list[float]
-
-
-def macro_kappa(truth: np.ndarray, predicted: np.ndarray) -> float:
-    """Mean over codes (columns) of Cohen's kappa between two 0/1 matrices; a code on which both
-    are constant has no kappa and is left out (nan if every code is)."""
-    values = []
-    for j in range(truth.shape[1]):
-        a, b = truth[:, j].astype(int), predicted[:, j].astype(int)
-        if len(set(a.tolist()) | set(b.tolist())) >= 2:
-            values.append(cohen_kappa_score(a, b))
-    return float(np.mean(values)) if values else float("nan")
 
 
 def start_examples(labels: np.ndarray, per_code: int, rng: np.random.Generator) -> np.ndarray:
