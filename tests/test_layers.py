@@ -45,5 +45,5 @@ def test_the_import_picture_in_docs_is_generated_from_todays_code() -> None:
     committed = (REPO / "docs" / "img" / "import-graph.dot").read_text(encoding="utf-8")
     assert committed == graph.dot(graph.import_edges()), (
         "docs/img/import-graph.dot is stale: run `python scripts/import_graph.py "
-        "--dot docs/img/import-graph.dot --svg docs/img/import-graph.svg`"
+        "--dot docs/img/import-graph.dot --svg docs/img/import-graph.png`"
     )

@@ -27,7 +27,6 @@ from autocode.project.agreement import (
     character_table,
     cross_validate_examples,
     model_spans,
-    render_markdown,
 )
 from autocode.project.training import (
     CodingSelection,
@@ -36,6 +35,7 @@ from autocode.project.training import (
     fold_groups,
     frequent_codes,
 )
+from autocode.report.evaluation import render_project_markdown as render_markdown
 from autocode.store import Project
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
 

@@ -72,7 +72,7 @@ def evaluate(
             min_overlap,
             whole_transcripts,
         )
-        from autocode.project.agreement import render_markdown
+        from autocode.report.evaluation import render_project_markdown as render_markdown
 
         document = _evaluate_project(
             selection, model, cross_validate, folds, baselines, resamples, seed, status

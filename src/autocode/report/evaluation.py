@@ -1,9 +1,12 @@
-"""Markdown rendering of an evaluation document (the JSON `autocode evaluate` writes)."""
+"""Markdown rendering of the evaluation documents `autocode evaluate` writes: a corpus's
+leave-one-participant-out evaluation (`render_markdown`) and the agreement with a project's
+human coding (`render_project_markdown`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from autocode.bootstrap import MACRO
 from autocode.numeric import shown
 
 _number = shown
@@ -120,4 +123,91 @@ def render_markdown(document: dict[str, Any]) -> str:
             "",
             participant_table(document, summary),
         ]
+    return "\n".join(parts) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _cell(text: str, width: int = 48) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def code_table(document: dict[str, Any], summary: dict[str, Any]) -> str:
+    """Per code: positives, unit-level κ, α, F1 with intervals, and character-level κ, %."""
+    names = {code["id"]: code["name"] for code in document["examples"]["codes"]}
+    rows = {(row["label"], row["metric"]): row for row in summary["unit_level"]}
+    characters = summary["character_level"]["per_code"]
+    header = [
+        "code", "human n+", "model n+", "unit κ [95% CI]", "unit α [95% CI]", "unit F1 [95% CI]",
+        "% agree", "char κ", "char % agree",
+    ]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    predicted = summary["predicted_positives"]
+    for code in [*names, MACRO]:
+        cells = [
+            _cell(names.get(code, "macro")),
+            str(rows[(code, "kappa")]["support"]),
+            str(sum(predicted.values()) if code == MACRO else predicted[code]),
+            _with_interval(rows[(code, "kappa")]),
+            _with_interval(rows[(code, "alpha")]),
+            _with_interval(rows[(code, "f1")]),
+            _number(rows[(code, "percent_agreement")]["estimate"]),
+            _number(characters[code]["kappa"]),
+            _number(characters[code]["percent_agreement"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def project_summary_table(document: dict[str, Any]) -> str:
+    """One line per method of a project evaluation: macro κ, α, F1 and character-level κ."""
+    header = ["method", "macro κ [95% CI]", "macro α", "macro F1 [95% CI]", "char κ", "seconds"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for summary in document["methods"]:
+        rows = {(row["label"], row["metric"]): row for row in summary["unit_level"]}
+        cells = [
+            summary["method"],
+            _with_interval(rows[(MACRO, "kappa")]),
+            _number(rows[(MACRO, "alpha")]["estimate"]),
+            _with_interval(rows[(MACRO, "f1")]),
+            _number(summary["character_level"]["per_code"][MACRO]["kappa"]),
+            f"{summary['wall_seconds']:.1f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_project_markdown(document: dict[str, Any]) -> str:
+    """A project evaluation (`autocode evaluate --project`) as Markdown: a summary (several
+    methods), then a table per method."""
+    examples, protocol = document["examples"], document["protocol"]
+    selection = examples["selection"]
+    coders = selection["coder"] or f"{selection['coder_prefix']}*"
+    units = _count(examples["n_units"], "unit")
+    transcripts = _count(examples["n_transcripts"], "transcript")
+    groups = _count(examples["n_groups"], "group")
+    parts = [
+        f"# Agreement with {coders}: codebook {selection['codebook']}",
+        "",
+        f"{units} of {transcripts} ({groups}), level {selection['level']}. "
+        f"{protocol['evaluation']}. "
+        f"Unit labels: {protocol['unit_labels']}. 95% intervals: {protocol['intervals']}. "
+        f"Character level: {protocol['character_level']}.",
+    ]
+    if len(document["methods"]) > 1:
+        parts += ["", "## Summary", "", project_summary_table(document)]
+    for summary in document["methods"]:
+        parts += [
+            "",
+            f"## {summary['method']}",
+            "",
+            summary["description"],
+            "",
+            code_table(document, summary),
+        ]
+    if document["notes"]:
+        parts += ["", "Notes:", "", *(f"- {note}" for note in document["notes"])]
     return "\n".join(parts) + "\n"
