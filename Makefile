@@ -57,6 +57,7 @@ benchmarks: $(DEV_STAMP)
 	$(BIN)/python benchmarks/saturation.py
 	$(BIN)/python benchmarks/coders.py
 	$(BIN)/python benchmarks/review.py
+	$(BIN)/python benchmarks/corpus_effort.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/pip install -e ".[bench]"
 	$(BIN)/python benchmarks/pipeline.py
