@@ -25,8 +25,6 @@ from autocode.cli.app import app, user_errors
 from autocode.cli.backend_option import BACKEND
 from autocode.saturation.codes import SaturationInputError
 
-CODE_SOURCES = ("clusters", "themes")
-
 
 @app.command()
 @user_errors
@@ -118,6 +116,8 @@ def saturation(
         raise SaturationInputError("give transcript files or folders, or --coded FILE")
     if out is None:
         raise SaturationInputError("--out DIR is required (where the results are written)")
+    from autocode.saturation.transcripts import CODE_SOURCES
+
     if codes not in CODE_SOURCES:
         raise SaturationInputError(f"--codes must be one of {', '.join(CODE_SOURCES)}")
     # Unusable parameters fail here, before any reading or embedding (n = 10**9 passes the count).
@@ -165,9 +165,14 @@ def saturation(
         if min_cluster_size is not None and min_cluster_size < 2:
             raise SaturationInputError("--min-cluster-size must be at least 2")
         settings["min_cluster_size"] = min_cluster_size
-        data, inputs, extra_files, report_parts = _codes_of_transcripts(
-            paths, codes, model, embed_model, cache, no_cache, settings, order, status
-        )
+        from autocode.saturation.transcripts import transcript_codes
+
+        coded_transcripts = transcript_codes(
+            paths, codes, model, embed_model, settings, order, cache=cache, no_cache=no_cache,
+            step=status.status, notify=status.print,
+        )  # fmt: skip
+        data, inputs = coded_transcripts.data, coded_transcripts.inputs
+        extra_files, report_parts = coded_transcripts.files, coded_transcripts.report_parts
     from autocode.saturation.outputs import result_files, write_files
 
     with status.status(f"assessing saturation over {data.n_interviews} interviews"):
@@ -185,89 +190,6 @@ def _read_order(order_file: Path | None) -> list[str] | None:
     return read_order_file(order_file) if order_file is not None else None
 
 
-def _embedder(model: str | None, cache: Path | None, no_cache: bool) -> Any:
-    from autocode.embed import Embedder, EmbeddingCache, default_cache_path
-
-    store = None if no_cache else EmbeddingCache(cache or default_cache_path())
-    return Embedder(model, cache=store)
-
-
-def _codes_of_transcripts(
-    paths: list[Path],
-    codes: str,
-    model: Path,
-    embed_model: str | None,
-    cache: Path | None,
-    no_cache: bool,
-    settings: dict[str, Any],
-    order: list[str] | None,
-    status: Console,
-) -> tuple[Any, dict[str, Any], dict[str, bytes], dict[str, Any]]:
-    """InterviewCodes of the transcripts, what the JSON says about them, baseline files, and
-    what the HTML report of the coded transcripts shows (`render_report` arguments)."""
-    from autocode.saturation.guest import check_guest_parameters
-    from autocode.saturation.outputs import cluster_report_parts, theme_report_parts
-    from autocode.saturation.pipeline import (
-        cluster_interview_codes,
-        embed_interviews,
-        read_interviews,
-        theme_interview_codes,
-    )
-
-    transcripts = read_interviews(paths, order_by=settings["order_by"], order=order)
-    check_guest_parameters(
-        len(transcripts),
-        settings["base_size"],
-        settings["run_length"],
-        settings["threshold"],
-        settings["run_step"],
-    )
-    classifier = None
-    if codes == "themes":
-        from autocode.models import load_model
-
-        classifier = load_model(model)
-        embed_model = classifier.embedder
-    embedder = _embedder(embed_model, cache, no_cache)
-    with status.status(f"segmenting and embedding {len(transcripts)} transcripts"):
-        embedded = embed_interviews(transcripts, embedder)
-    inputs: dict[str, Any] = {
-        "mode": "transcripts",
-        "paths": [str(p) for p in paths],
-        "codes": codes,
-        "embedder": embedded.model_id,
-        "segment_config": embedded.segment_config.to_dict(),
-        "interviews": [
-            {"id": t.id, "source": t.metadata.get("source"), "units": len(u)}
-            for t, u in zip(embedded.transcripts, embedded.units, strict=True)
-        ],
-        "interviews_without_units": embedded.without_units,
-    }
-    for interview in embedded.without_units:
-        status.print(f"note: {interview} has no participant meaning unit; it contributes no codes")
-    extra: dict[str, bytes] = {}
-    if classifier is not None:
-        data = theme_interview_codes(embedded, classifier.use_embedder(embedder))
-        inputs["model"] = {"path": str(model), "themes": list(classifier.theme_ids_)}
-        return data, inputs, extra, theme_report_parts(embedded, classifier)
-    from dataclasses import asdict
-
-    from autocode.cluster import ClusterConfig
-    from autocode.saturation.baseline import CODES_FILE, VECTORS_FILE, baseline_files, npz_bytes
-    from autocode.saturation.outputs import json_bytes
-
-    config = ClusterConfig(min_cluster_size=settings["min_cluster_size"])
-    with status.status(f"clustering {len(embedded.all_units)} units"):
-        data, code_set = cluster_interview_codes(embedded, config)
-    arrays, document = baseline_files(embedded, code_set, embed_model)
-    extra[VECTORS_FILE] = npz_bytes(arrays)
-    extra[CODES_FILE] = json_bytes(document)
-    inputs["cluster_parameters"] = asdict(code_set.parameters)
-    inputs["candidate_codes"] = document["codes"]
-    inputs["outlier_units"] = len(code_set.outliers)
-    return data, inputs, extra, cluster_report_parts(embedded, code_set)
-
-
 def _new_interview(
     baseline_dir: Path,
     path: Path,
@@ -278,28 +200,15 @@ def _new_interview(
     threshold: float,
     status: Console,
 ) -> None:
-    from autocode.io import read
-    from autocode.saturation.baseline import check_against_baseline, load_baseline
-    from autocode.saturation.outputs import json_bytes, write_files
+    from autocode.saturation.outputs import write_files
+    from autocode.saturation.transcripts import check_new_interview
 
-    if not 0 < quantile <= 1:
-        raise SaturationInputError(f"--quantile must be in (0, 1], got {quantile}")
-    if not 0 <= threshold <= 1:
-        raise SaturationInputError(f"--threshold must be between 0 and 1, got {threshold}")
-    loaded = load_baseline(baseline_dir)
-    transcript = read(path)
-    embedder = _embedder(loaded.embed_model, cache, no_cache)
-    with status.status(f"checking {transcript.id} against {baseline_dir}"):
-        report = check_against_baseline(
-            loaded, transcript, embedder, quantile=quantile, threshold=threshold
-        )
+    report, files = check_new_interview(
+        baseline_dir, path, quantile=quantile, threshold=threshold, cache=cache,
+        no_cache=no_cache, step=status.status,
+    )  # fmt: skip
     if out is not None:
-        document = {
-            **report.to_dict(),
-            "baseline": str(baseline_dir),
-            "new_interview": str(path),
-        }
-        write_files(out, {"new-interview.json": json_bytes(document)})
+        write_files(out, files)
     typer.echo(report.verdict)
     for code in report.new_codes:
         quote = code["exemplars"][0] if code["exemplars"] else ""
