@@ -170,9 +170,8 @@ def load_models(model_dir: Path) -> tuple[Any, float]:
 
 def segmented_texts(files: Path) -> list[str]:
     """The unit texts batch coding makes of the files (its default segmentation)."""
-    from autocode.batch import DEFAULT_SEGMENT_CONFIG
     from autocode.io import read
-    from autocode.segment import segment
+    from autocode.segment import DEFAULT_SEGMENT_CONFIG, segment
 
     paths = sorted(files.glob("*.txt"))
     return [u.text for path in paths for u in segment(read(path), DEFAULT_SEGMENT_CONFIG)]
@@ -455,7 +454,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from autocode.batch import DEFAULT_SEGMENT_CONFIG
+    from autocode.segment import DEFAULT_SEGMENT_CONFIG
 
     coherence = DEFAULT_SEGMENT_CONFIG.coherence if args.coherence is None else args.coherence
     if args.memory_child is not None:

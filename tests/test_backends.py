@@ -15,14 +15,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from autocode.batch import DEFAULT_SEGMENT_CONFIG
 from autocode.classify import ThemeClassifier
 from autocode.cli import app
 from autocode.embed import Embedder, use_backend
 from autocode.embed.loading import load_backend
 from autocode.errors import InputError
 from autocode.io import read
-from autocode.segment import segment
+from autocode.segment import DEFAULT_SEGMENT_CONFIG, segment
 from autocode.store import Project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

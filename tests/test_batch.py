@@ -24,14 +24,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autocode.batch import DEFAULT_SEGMENT_CONFIG, BatchResult, code_transcripts, ensure_codebook
+from autocode.batch import BatchResult, code_transcripts, ensure_codebook
 from autocode.batch.export import REPORT_HTML, THEMES_CSV, UNITS_CSV, UNITS_PARQUET
 from autocode.classify import ThemeClassifier
 from autocode.classify.card import card_codebook
 from autocode.corpus import load_corpus
 from autocode.errors import InputError
 from autocode.models.batch_model import load_batch_model
-from autocode.segment import SegmentConfig
+from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig
 from autocode.store import Project
 from autocode.types import Code, Codebook, Transcript
 
