@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from autocode.classify import (
     CARD_FILE,
@@ -169,7 +170,7 @@ def test_fit_validates_its_input() -> None:
         ThemeClassifier().fit(["a", "b"], [["T1"]])
     with pytest.raises(ValueError, match="unknown theme ids"):
         ThemeClassifier().fit(["a"], [["T9"]], theme_ids=["T1"])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ThemeClassifier().predict(["a"])
 
 
@@ -221,3 +222,27 @@ def test_novelty_gate_gives_off_topic_text_no_theme(tmp_path: Path) -> None:
     assert predicted.loc[1].sum() == 0
     loaded = ThemeClassifier.load(model.save(tmp_path / "gated"))
     pd.testing.assert_frame_equal(loaded.predict(texts), predicted)
+
+
+def test_a_scikit_learn_estimator_whose_fitted_and_loaded_forms_match(tmp_path) -> None:
+    from sklearn.base import clone
+
+    model = ThemeClassifier(head="softmax", c=0.3, min_themes=1)
+    assert clone(model).get_params() == model.get_params()
+    assert model.get_params()["c"] == 0.3 and model.set_params(c=3.0).c == 3.0
+    texts = [
+        "We retrain the model every month.",
+        "The client wanted it yesterday.",
+        "Monitoring drift is part of maintenance.",
+        "Expectations were set too high.",
+    ]
+    fitted = ThemeClassifier(threshold=0.5, min_themes=1).fit(
+        texts, [["T5"], ["T4"], ["T5"], ["T4"]]
+    )
+    loaded = ThemeClassifier.load(fitted.save(tmp_path / "model"))
+
+    def learned(m: ThemeClassifier) -> set[str]:
+        return {name for name in vars(m) if name.endswith("_") and not name.startswith("_")}
+
+    assert learned(fitted) == learned(loaded)
+    np.testing.assert_allclose(fitted.coef_, loaded.coef_)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from autocode import __version__
 from autocode.bootstrap import macro_kappa
@@ -45,7 +47,7 @@ class _TrainingData:
     weak_vectors: np.ndarray | None
 
 
-class ThemeClassifier:
+class ThemeClassifier(BaseEstimator):
     """Multi-label theme classifier over frozen sentence embeddings.
 
     Parameters
@@ -65,6 +67,11 @@ class ThemeClassifier:
 
     Everything "auto" or "inner_cv" is chosen by cross-validation inside the data given to `fit`
     (leave-one-group-out when groups are given), so an outer evaluation stays honest.
+
+    A scikit-learn estimator: `get_params`/`set_params` and `sklearn.base.clone` work, an unfitted
+    one raises `NotFittedError`, and a fitted and a loaded classifier carry the same attributes
+    (`theme_ids_`, `coef_`, `intercept_`, `thresholds_`, `centroids_`, `novelty_tau_`,
+    `training_`, `codebook_`, `excerpts_`, `metrics_`, `card_`).
     """
 
     def __init__(
@@ -263,8 +270,9 @@ class ThemeClassifier:
         return pd.DataFrame(chosen, columns=self.theme_ids_, index=proba.index)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise RuntimeError("ThemeClassifier is not fitted yet: call fit() or load()")
+        check_is_fitted(
+            self, "coef_", msg="ThemeClassifier is not fitted yet: call fit() or load()"
+        )
 
     # -- what the model knows about its training data ------------------------------------------
     def describe(

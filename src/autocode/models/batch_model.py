@@ -53,10 +53,10 @@ class BatchModel:
         classifier = self.classifier
         weights = hashlib.sha256()
         for name in ("coef_", "intercept_", "centroids_"):
-            array = getattr(classifier, name, None)
+            array = getattr(classifier, name)
             if array is not None:
                 weights.update(name.encode() + np.ascontiguousarray(array, dtype="<f8").tobytes())
-        tau = getattr(classifier, "novelty_tau_", None)
+        tau = classifier.novelty_tau_
         identity = {
             "embedder": self.embedder_id,
             "data_sha256": self._data_hash,

@@ -216,7 +216,7 @@ def suggest_codes(
     config = config or SuggestConfig()
     progress = progress or _no_progress
     embedder = embedder or Embedder(classifier.embedder)
-    expected = classifier.card_["embedder"]["id"] if hasattr(classifier, "card_") else None
+    expected = classifier.card_["embedder"]["id"]
     if expected is not None and embedder.model_id != expected:
         raise ValueError(f"embedder {embedder.model_id} is not the classifier's {expected}")
     same_model = model_identity(config.segment.embed_model) == embedder.model_id
@@ -245,7 +245,7 @@ def suggest_codes(
     probabilities, suggested = classifier.predict_from_vectors(vectors)
     nearest = evidence.nearest(vectors, k=config.evidence)
     tick(len(units))
-    card = getattr(classifier, "card_", {})
+    card = classifier.card_
     settings: dict[str, Any] = {
         **config.to_dict(),
         "cluster_parameters": asdict(codes.parameters),
