@@ -32,27 +32,34 @@ the coded-units export.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
+from typing import Any
 
 from autocode.batch.export import ReportInputs, export_coded_units
-from autocode.batch.parts import Part, classify_parts
-from autocode.embed import Embedder, text_hash, vector_space
+from autocode.batch.local import LocalCoder
+from autocode.batch.results import BatchProgress, BatchResult
+from autocode.embed import Embedder, vector_space
 from autocode.errors import InputError, Terminated
 from autocode.io import read_many
 from autocode.models.batch_model import BatchModel, load_batch_model
-from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig, segment
+from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig
 from autocode.store import Project, sha256_text
 from autocode.store.schema import DATABASE_NAME
-from autocode.types import Codebook, Transcript, Unit
+from autocode.types import Codebook, Transcript
 from autocode.versions import package_versions
+
+__all__ = [
+    "DEFAULT_BATCH_UNITS",
+    "DEFAULT_SEGMENT_CONFIG",
+    "BatchProgress",
+    "BatchResult",
+    "LocalCoder",
+    "code_transcripts",
+    "ensure_codebook",
+    "refuse_other_vectors",
+]
 
 COMMAND = "code"
 DEFAULT_BATCH_UNITS = 1024
@@ -61,55 +68,6 @@ DEFAULT_BATCH_UNITS = 1024
 # benchmark interviews), and the pipeline then runs at about 0.55 of the raw encode speed instead
 # of 0.9 (medians of 3 rounds, benchmarks/results/batch.json). The price: shorter units (median
 # 94 characters instead of 110; 1.3 times as many), each coded on its own. `--coherence` opts in.
-
-
-class BatchProgress(Protocol):
-    """What a progress display is told while a batch runs."""
-
-    def started(self, pending: Sequence[Transcript], skipped: int) -> None:
-        """Coding begins: `pending` will be coded, `skipped` were already."""
-
-    def committed(self, transcript: Transcript, units: int) -> None:
-        """One transcript's units and codings are stored."""
-
-
-@dataclass
-class BatchResult:
-    """What a batch run did."""
-
-    run_id: int
-    coder: str
-    fingerprint: str
-    codebook: str
-    read: int
-    coded: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    units: int = 0
-    codings: int = 0
-    embedded_texts: int = 0
-    seconds: float = 0.0
-    exports: dict[str, Path] = field(default_factory=dict)
-    report_skipped: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "coder": self.coder,
-            "fingerprint": self.fingerprint,
-            "codebook": self.codebook,
-            "transcripts_read": self.read,
-            "coded": self.coded,
-            "skipped": self.skipped,
-            "errors": [str(error) for error in self.errors],
-            "units": self.units,
-            "codings": self.codings,
-            "embedded_texts": self.embedded_texts,
-            "seconds": round(self.seconds, 3),
-            "units_per_second": round(self.units / self.seconds, 1) if self.seconds else None,
-            "exports": {name: str(path) for name, path in self.exports.items()},
-            "report_skipped": self.report_skipped,
-        }
 
 
 def code_transcripts(
@@ -177,7 +135,7 @@ def code_transcripts(
         result.errors = list(errors)
         began = time.perf_counter()
         try:
-            coder = _Coder(
+            coder = LocalCoder(
                 project, model, fingerprint, run_id, codebook, segment_config, device, embedder
             )
             if client is not None:
@@ -257,156 +215,3 @@ def ensure_codebook(project: Project, codebook: Codebook) -> str:
     if missing:
         project.add_codebook(Codebook(codebook.name, stored.codes + missing), replace=True)
     return codebook.name
-
-
-@dataclass
-class _Coder:
-    """Segments, embeds, classifies and commits pending transcripts, a batch at a time."""
-
-    project: Project
-    model: BatchModel
-    fingerprint: str
-    run_id: int
-    codebook: str
-    segment_config: SegmentConfig
-    device: str | None
-    embedder: Embedder
-    embedded: int = 0
-
-    def new_embedder(self) -> Embedder:
-        """A fresh Embedder per batch: its in-memory memo must not grow with the whole run."""
-        return Embedder(
-            self.model.classifier.embedder,
-            device=self.device,
-            cache=self.project,
-            backend=self.embedder.backend,
-        )
-
-    def pending(
-        self,
-        transcripts: Sequence[Transcript],
-        result: BatchResult,
-        progress: BatchProgress | None,
-    ) -> list[Transcript]:
-        """The transcripts not yet coded under this fingerprint with their current text."""
-        done = self.project.coded_hashes(self.fingerprint)
-        pending = [t for t in transcripts if done.get(t.id) != sha256_text(t.text)]
-        result.skipped = [t.id for t in transcripts if done.get(t.id) == sha256_text(t.text)]
-        if progress is not None:
-            progress.started(pending, len(result.skipped))
-        return pending
-
-    def code(
-        self,
-        transcripts: Sequence[Transcript],
-        result: BatchResult,
-        batch_units: int,
-        strict: bool,
-        progress: BatchProgress | None,
-    ) -> None:
-        pending = self.pending(transcripts, result, progress)
-        embedder = self.new_embedder()
-        batch: list[tuple[Transcript, list[Unit]]] = []
-        size = 0
-        for transcript in pending:
-            encoder = _CountingEncoder(embedder, self)
-            units = segment(transcript, self.segment_config, embedder=encoder)
-            batch.append((transcript, units))
-            size += len(units)
-            if size >= batch_units:
-                self._commit(batch, embedder, result, strict, progress)
-                batch, size, embedder = [], 0, self.new_embedder()
-                release_freed_memory()
-        if batch:
-            self._commit(batch, embedder, result, strict, progress)
-        result.embedded_texts = self.embedded
-
-    def _commit(
-        self,
-        batch: list[tuple[Transcript, list[Unit]]],
-        embedder: Embedder,
-        result: BatchResult,
-        strict: bool,
-        progress: BatchProgress | None,
-    ) -> None:
-        texts = [unit.text for _, units in batch for unit in units]
-        vectors = self._encode(embedder, texts) if texts else np.zeros((0, 0), dtype=np.float32)
-        for (transcript, _), part in zip(
-            batch, classify_parts(self.model, batch, vectors), strict=True
-        ):
-            self.store(transcript, part, result, strict, progress)
-
-    def store(
-        self,
-        transcript: Transcript,
-        part: Part,
-        result: BatchResult,
-        strict: bool,
-        progress: BatchProgress | None,
-        *,
-        store_vectors: bool = False,
-    ) -> None:
-        """Commit one transcript's units and codings in one transaction (its vectors before)."""
-        if store_vectors and part.units:
-            keys = [text_hash(unit.text) for unit in part.units]
-            self.project.put_embeddings(self.embedder.cache_id, keys, part.vectors)
-        codings = part.codings(self.model.coder)
-        try:
-            self.project.commit_coded_transcript(
-                transcript,
-                part.units,
-                codings,
-                self.fingerprint,
-                self.run_id,
-                coder=self.model.coder,
-                codebook=self.codebook,
-            )
-        except InputError as error:  # e.g. a changed text under human codings
-            if strict:
-                raise
-            result.errors.append(error)
-            return
-        result.coded.append(transcript.id)
-        result.units += len(part.units)
-        result.codings += len(codings)
-        if progress is not None:
-            progress.committed(transcript, len(part.units))
-
-    def _encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-        """Vectors in the order of `texts`, counting the texts the model had to embed."""
-        return embedder.encode(texts, progress=self._count_embedded)
-
-    def _count_embedded(self, n: int) -> None:
-        self.embedded += n
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed since the last batch back to the operating system (glibc only).
-
-    The model's activations differ in size from batch to batch, and glibc keeps freed blocks in
-    fragmented arenas: without this the RSS of a long run creeps up by about 20 MB per 1,000
-    units (measured: 830 MB to 1.22 GB over 19,000 units); with it, it stays flat. A no-op where
-    the C library has no `malloc_trim` (macOS, Windows, musl).
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@lru_cache(maxsize=1)
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except (OSError, TypeError):  # no C library handle by that name (Windows)
-        return None
-
-
-class _CountingEncoder:
-    """The batch's Embedder as segmentation sees it, counting model work."""
-
-    def __init__(self, embedder: Embedder, coder: _Coder) -> None:
-        self._embedder = embedder
-        self._coder = coder
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._coder._encode(self._embedder, texts)

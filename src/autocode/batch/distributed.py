@@ -35,7 +35,8 @@ from autocode.types import Transcript
 if TYPE_CHECKING:
     from distributed import Client
 
-    from autocode.batch import BatchProgress, BatchResult, _Coder
+    from autocode.batch.local import LocalCoder
+    from autocode.batch.results import BatchProgress, BatchResult
     from autocode.embed import Embedder
     from autocode.models.batch_model import BatchModel
     from autocode.segment import SegmentConfig
@@ -126,7 +127,7 @@ def code_task(
     workers_on_host: dict[str, int],
 ) -> list[bytes]:
     """On a worker: segment, embed and classify `transcripts`; one Parquet part each."""
-    from autocode.batch import classify_parts
+    from autocode.batch.parts import classify_parts
     from autocode.segment import segment
 
     threads = _threads_of_worker(workers_on_host)
@@ -140,7 +141,7 @@ def code_task(
 class DaskCoder:
     """Sends pending transcripts to the cluster and commits the parts that come back, in order."""
 
-    coder: _Coder
+    coder: LocalCoder
     client: Client
     parts_dir: Path
     backend: str
@@ -215,7 +216,7 @@ def _tasks(transcripts: Sequence[Transcript], batch_units: int) -> list[list[Tra
     return tasks
 
 
-def dask_coder(coder: _Coder, client: Client, project_dir: Path, backend: str) -> DaskCoder:
+def dask_coder(coder: LocalCoder, client: Client, project_dir: Path, backend: str) -> DaskCoder:
     return DaskCoder(coder, client, project_dir / PARTS_FOLDER, backend)
 
 
