@@ -1,25 +1,22 @@
 """Checks before a review starts: the project, its codebook, the model and the reviewer.
 
-Everything here only reads: the project database is inspected through a read-only SQLite
-connection (no migration, no lock), so a bad command line leaves the project byte-identical.
+Everything here only reads: the project is inspected through the store's read-only summary
+(`autocode.store.summary`), so a bad command line leaves the project byte-identical.
 Each problem is one InputError naming the folder or model and what to do.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from autocode.errors import InputError
 from autocode.models import DEFAULT_MODEL
 from autocode.models.batch_model import BatchModel, load_batch_model
 from autocode.review.ordering import STRATEGIES
-from autocode.store import schema
+from autocode.store.summary import ProjectSummary, project_summary
 
 _REVIEWER_NAME = re.compile(r"[^\W_][\w .@'-]{0,63}", re.UNICODE)
 
@@ -35,14 +32,6 @@ class ReviewSetup:
     order: str
 
 
-@dataclass(frozen=True)
-class _ProjectFacts:
-    transcripts: int
-    units: int
-    codebooks: dict[str, list[str]]  # name -> code ids
-    coded_with: str | None  # the model of the latest batch run
-
-
 def check_review(
     project_dir: str | Path,
     *,
@@ -53,7 +42,7 @@ def check_review(
 ) -> ReviewSetup:
     """The checked setup, or InputError for the first problem found."""
     folder = Path(project_dir)
-    facts = _inspect(folder)
+    facts = project_summary(folder)
     if order not in STRATEGIES:
         raise InputError(folder, f"unknown review order {order!r}; use one of {list(STRATEGIES)}")
     name = reviewer_name(reviewer)
@@ -62,7 +51,7 @@ def check_review(
     return ReviewSetup(folder, loaded, chosen, f"human:{name}", order)
 
 
-def _default_model(facts: _ProjectFacts) -> BatchModel:
+def _default_model(facts: ProjectSummary) -> BatchModel:
     """The model of the project's latest batch run when it still loads, else the shipped one."""
     if facts.coded_with:
         try:
@@ -85,49 +74,8 @@ def reviewer_name(reviewer: str | None) -> str:
     return name
 
 
-def _inspect(folder: Path) -> _ProjectFacts:
-    if not folder.exists():
-        raise InputError(folder, "does not exist; give the folder of an autocode project")
-    if not folder.is_dir():
-        raise InputError(folder, "is a file; a project is a folder")
-    database = folder / schema.DATABASE_NAME
-    if not database.is_file():
-        raise InputError(folder, "is not an autocode project (no autocode.sqlite in it)")
-    schema.refuse_newer(schema.header_version(database), folder)
-    uri = f"file:{quote(str(database.resolve()))}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=schema.BUSY_TIMEOUT_S)
-        try:
-            return _facts(conn)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
-        raise InputError(database, f"cannot be read as a project database: {error}") from None
-
-
-def _facts(conn: sqlite3.Connection) -> _ProjectFacts:
-    transcripts = conn.execute("SELECT count(*) FROM transcripts").fetchone()[0]
-    units = conn.execute("SELECT count(*) FROM units").fetchone()[0]
-    codebooks: dict[str, list[str]] = {}
-    for name, code_id in conn.execute(
-        "SELECT b.name, c.id FROM codebooks AS b LEFT JOIN codes AS c ON c.codebook = b.name "
-        "ORDER BY b.name, c.position"
-    ):
-        codebooks.setdefault(name, [])
-        if code_id is not None:
-            codebooks[name].append(code_id)
-    coded_with = None
-    row = conn.execute(
-        "SELECT config FROM runs WHERE command = 'code' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is not None:
-        config = json.loads(row[0])
-        coded_with = config.get("model") or config.get("model_dir")
-    return _ProjectFacts(int(transcripts), int(units), codebooks, coded_with)
-
-
 def _choose_codebook(
-    folder: Path, facts: _ProjectFacts, requested: str | None, model: BatchModel
+    folder: Path, facts: ProjectSummary, requested: str | None, model: BatchModel
 ) -> str:
     if not facts.transcripts:
         raise InputError(
