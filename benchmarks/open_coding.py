@@ -53,13 +53,13 @@ import numpy as np
 import pandas as pd
 
 from autocode.cluster import ClusterConfig, find_candidate_codes, scaled_parameters
-from autocode.cluster_agreement import cluster_agreement
-from autocode.codes.small_talk import PROTOTYPES, small_talk_reasons
-from autocode.codes.themes import nearest_similarity
+from autocode.cluster.agreement import cluster_agreement
+from autocode.cluster.keywords import tokenize
+from autocode.cluster.small_talk import PROTOTYPES, small_talk_reasons
+from autocode.cluster.themes import nearest_similarity
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache, default_cache_path
 from autocode.io.refi_import import import_qdpx
-from autocode.keywords import tokenize
 from autocode.types import Unit
 from machine import machine_facts
 

@@ -52,7 +52,7 @@ from threadpoolctl import threadpool_limits
 
 from autocode.classify import ThemeClassifier
 from autocode.cluster import find_candidate_codes
-from autocode.cluster_agreement import cluster_agreement
+from autocode.cluster.agreement import cluster_agreement
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, load_sentence_model
 from autocode.io import read_many

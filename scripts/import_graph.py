@@ -26,13 +26,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "stages": (
         "io",
         "segment",
-        "sentences",
         "embed",
         "classify",
         "cluster",
-        "codes",
-        "keywords",
-        "cluster_agreement",
         "store",
         "corpus",
     ),

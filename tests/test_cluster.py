@@ -19,11 +19,11 @@ from autocode.cluster import (
     find_candidate_codes,
     scaled_parameters,
 )
-from autocode.cluster_agreement import cluster_agreement
+from autocode.cluster.agreement import cluster_agreement
+from autocode.cluster.keywords import class_tfidf, keyword_label, stop_words, terms, tokenize
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder
 from autocode.errors import InputError
-from autocode.keywords import class_tfidf, keyword_label, stop_words, terms, tokenize
 from autocode.types import Unit
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "seed"

@@ -14,15 +14,15 @@ from lxml import etree
 
 from autocode.classify import ThemeClassifier
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
-from autocode.codes.hierarchy import group_codes
-from autocode.codes.labels import mmr, phrases
-from autocode.codes.refi import CODER, QDC_FILE, QDPX_FILE, SMALL_TALK_CODE
-from autocode.codes.small_talk import SMALL_TALK_WORDS, small_talk_reasons
+from autocode.cluster.hierarchy import group_codes
+from autocode.cluster.keywords import stop_words, tokenize
+from autocode.cluster.labels import mmr, phrases
+from autocode.cluster.refi import CODER, QDC_FILE, QDPX_FILE, SMALL_TALK_CODE
+from autocode.cluster.small_talk import SMALL_TALK_WORDS, small_talk_reasons
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder
 from autocode.io import read_many
 from autocode.io.refi_import import import_qdc, import_qdpx
-from autocode.keywords import stop_words, tokenize
 from autocode.models import excerpts_from_corpus
 from autocode.models.evidence import EvidenceIndex
 from autocode.segment import SegmentConfig, segment_many

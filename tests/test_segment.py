@@ -22,7 +22,7 @@ from autocode.segment import (
     segment,
     segment_many,
 )
-from autocode.sentences import resolve_language
+from autocode.segment.sentences import resolve_language
 from autocode.types import Transcript, Turn, Unit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "testdata"

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from autocode.cluster import NO_THEME
-from autocode.codes.refi import refi_files
+from autocode.cluster.refi import refi_files
 from autocode.files import write_files_together
 from autocode.report.html import ReportSection, UnitView, render_report
 from autocode.suggest import Suggestions

@@ -1,7 +1,7 @@
 """Phrase labels of candidate codes: candidate phrases from the code's own units, scored by
 embedding similarity to the code's centroid and diversified by maximal marginal relevance.
 
-Candidates are the n-grams (1 to 3 words) of the units' content words as `autocode.keywords`
+Candidates are the n-grams (1 to 3 words) of the units' content words as `autocode.cluster.keywords`
 tokenises them: stop words, fillers and placeholders ("XXXX", "[redacted]") are gaps that no
 phrase spans, so no label is made of them. The `candidates` phrases of a code with the highest
 c-TF-IDF (occurring in at least two of its units where possible) are embedded (this bounds the
@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from autocode.keywords import class_tfidf
+from autocode.cluster.keywords import class_tfidf
 from autocode.numeric import unit_rows
 
 

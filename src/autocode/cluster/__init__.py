@@ -27,7 +27,7 @@ n=260; exam-proctoring answers, n=531; sentences of 19 ML-quality interviews, n=
   Both are settable in `ClusterConfig`.
 - Nothing is random: the same vectors give the same codes, so no seed is needed.
 
-After HDBSCAN (the `autocode.codes` package holds each step, with its measurements):
+After HDBSCAN (each step has a module of its own in this package, with its measurements):
 - small talk and interview logistics are recognised first and kept out of clustering
   (`codes/small_talk.py`);
 - outliers join the nearest code when at least as close as most of the codes' own members are
@@ -48,18 +48,18 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
-from autocode.codes.code_set import NO_THEME, CandidateCode, CodeGroup, CodeSet
-from autocode.codes.hierarchy import group_codes
-from autocode.codes.labels import TextEncoder, candidate_phrases, phrase_labels
-from autocode.codes.outliers import OUTLIER, reduce_outliers
-from autocode.codes.small_talk import (
+from autocode.cluster.code_set import NO_THEME, CandidateCode, CodeGroup, CodeSet
+from autocode.cluster.hierarchy import group_codes
+from autocode.cluster.keywords import class_tfidf, keyword_label, terms, tokenize
+from autocode.cluster.labels import TextEncoder, candidate_phrases, phrase_labels
+from autocode.cluster.outliers import OUTLIER, reduce_outliers
+from autocode.cluster.small_talk import (
     PROTOTYPES,
     SmallTalkRule,
     is_small_talk_phrase,
     small_talk_reasons,
 )
-from autocode.codes.themes import ThemeMapping, nearest_similarity, theme_mapping
-from autocode.keywords import class_tfidf, keyword_label, terms, tokenize
+from autocode.cluster.themes import ThemeMapping, nearest_similarity, theme_mapping
 from autocode.numeric import unit_rows
 from autocode.types import Unit
 
@@ -80,12 +80,12 @@ class ClusterConfig:
     `max_cluster_share` caps eom clusters at that share of the units (never below 5 x
     min_cluster_size); None for no cap. `reduce_to` None clusters the full vectors (slow for
     large n). `small_talk` keeps small talk and interview logistics out of the codes
-    (autocode.codes.small_talk; the prototype rule needs an embedder). `assign_outliers` gives
+    (autocode.cluster.small_talk; the prototype rule needs an embedder). `assign_outliers` gives
     each outlier to the code with the most similar centroid when the cosine similarity (full
     vectors) reaches `assign_min_similarity`, or when that is None the `assign_quantile` of the
-    core members' similarity to their own centroid (autocode.codes.outliers). Labels: up to
+    core members' similarity to their own centroid (autocode.cluster.outliers). Labels: up to
     `label_phrases` phrases by MMR (`label_diversity`) from `label_candidates` candidates per
-    code (autocode.codes.labels). `hierarchy` groups the codes, about `codes_per_group` to a
+    code (autocode.cluster.labels). `hierarchy` groups the codes, about `codes_per_group` to a
     parent. `novelty_similarity` applies only with reference vectors. `spacy_model` names an
     installed trained pipeline whose lemmas the keywords then use.
     """

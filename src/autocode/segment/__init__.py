@@ -7,8 +7,8 @@ How a transcript becomes units (`segment`, `segment_many`):
    `transcript.metadata["interviewer"]`; text without a speaker ("") is participant speech.
    Non-participant turns stay in the transcript; they just yield no units. A transcript
    without turns is one speaker-less turn.
-2. Each turn is cut into sentences with spaCy (`autocode.sentences`: rule-based sentencizer in the
-   transcript's language by default; a blank line always ends a sentence).
+2. Each turn is cut into sentences with spaCy (`autocode.segment.sentences`: rule-based
+   sentencizer in the transcript's language by default; a blank line always ends a sentence).
 3. With `drop_fillers`, sentences that are only fillers or noise ("Mm-hmm.", "Yeah, okay.",
    "(..)", "[inaudible 00:12:03]") are left out. They are not lost from the text: a unit that
    spans them still contains them, because a unit is always one contiguous slice.
@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autocode.sentences import (
+from autocode.segment.sentences import (
     Span,
     paragraph_blocks,
     resolve_language,

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 import autocode
-from autocode.codes.code_set import CodeSet
-from autocode.codes.outliers import ASSIGNED, SMALL_TALK, UNASSIGNED
+from autocode.cluster.code_set import CodeSet
+from autocode.cluster.outliers import ASSIGNED, SMALL_TALK, UNASSIGNED
 from autocode.io.refi_model import RefiProject
 from autocode.types import Code, Codebook, Coding, Transcript, Unit
 

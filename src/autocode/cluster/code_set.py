@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autocode.codes.outliers import ASSIGNED, SMALL_TALK, UNASSIGNED
+from autocode.cluster.outliers import ASSIGNED, SMALL_TALK, UNASSIGNED
 
 NO_THEME = "no theme: possible new theme"
 

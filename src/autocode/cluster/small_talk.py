@@ -85,9 +85,9 @@ def small_talk_reasons(
 ) -> list[str]:
     """For each text, why it is small talk, or "" when it is not.
 
-    `content_words` are the texts' tokens as `autocode.keywords.tokenize` gives them (None where
-    a stop word or filler was); `prototype_similarity` each text's cosine similarity to its
-    nearest prototype (None: the prototype rule is not applied).
+    `content_words` are the texts' tokens as `autocode.cluster.keywords.tokenize` gives them
+    (None where a stop word or filler was); `prototype_similarity` each text's cosine similarity
+    to its nearest prototype (None: the prototype rule is not applied).
     """
     reasons = []
     for k, (text, tokens) in enumerate(zip(texts, content_words, strict=True)):
