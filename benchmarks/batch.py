@@ -113,7 +113,7 @@ def models(workdir: Path) -> tuple[Path, Path]:
     """(the shipped classifier, one retrained with C=0.5), training what is missing or stale."""
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder, EmbeddingCache
-    from autocode.methods import SHIPPED, train_classifier
+    from autocode.evaluation.methods import SHIPPED, train_classifier
 
     shipped = REPO / "models" / "seed-themes"
     if not _loadable(shipped):  # never trained into the repository: into the work folder

@@ -81,8 +81,8 @@ def variant_child(name: str, files: Path, texts_file: Path, workdir: Path, shipp
     from autocode.batch import code_transcripts
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder, EmbeddingCache
-    from autocode.evaluate import cross_validate, metric, summarise
-    from autocode.methods import SHIPPED, classifier_method, train_classifier
+    from autocode.evaluation import cross_validate, metric, summarise
+    from autocode.evaluation.methods import SHIPPED, classifier_method, train_classifier
     from batch import peak_rss_mb
 
     backend = os.environ["AUTOCODE_BACKEND"]

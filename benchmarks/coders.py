@@ -10,10 +10,10 @@ Writes benchmarks/results/coders.json and prints the summary the README quotes.
   in Delve: PO and Rached, or PO and Ilan for interview 30): paragraphs as units, whole
   interviews compared, codes PO gave to at least `MIN_POSITIVES` paragraphs.
 
-The model is the shipped classifier configuration (`autocode.methods.SHIPPED`) trained on the
-primary coder's coding (PO for the interviews) and cross-validated through the project training
-code: for the survey grouped 10-fold over respondents (every response is predicted by a model
-trained on the primary coder's coding of the other responses), for the interviews
+The model is the shipped classifier configuration (`autocode.evaluation.methods.SHIPPED`) trained
+on the primary coder's coding (PO for the interviews) and cross-validated through the project
+training code: for the survey grouped 10-fold over respondents (every response is predicted by a
+model trained on the primary coder's coding of the other responses), for the interviews
 leave-one-interview-out. Its out-of-fold decisions are stored as model codings and compared with
 `compare_coders` like any coder. "Within the humans' range" asks whether the model's kappa with
 the primary coder is at least the two humans' kappa (with two humans the range is one value);
@@ -37,7 +37,7 @@ import numpy as np
 
 from autocode.agreement.coders import compare_coders
 from autocode.embed import Embedder
-from autocode.methods import SHIPPED
+from autocode.evaluation.methods import SHIPPED
 from autocode.project.agreement import cross_validate_examples, project_methods
 from autocode.project.coded_csv import read_coded_csv
 from autocode.project.exchange import import_into_project
@@ -291,7 +291,7 @@ def main() -> None:
         "description": __doc__.split("\n\n")[1].strip() if __doc__ else "",
         "settings": {
             "min_positives": MIN_POSITIVES,
-            "model": "shipped classifier configuration (autocode.methods.SHIPPED)",
+            "model": "shipped classifier configuration (autocode.evaluation.methods.SHIPPED)",
             "survey_code_level": "top",
             "survey_folds": f"grouped {FOLDS}-fold over respondents",
             "interview_folds": "leave-one-interview-out",

@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 
 from autocode.corpus import load_corpus
 from autocode.embed import resolve_model_path
-from autocode.evaluate import Method, corpus_facts, cross_validate, summarise
+from autocode.evaluation import Method, corpus_facts, cross_validate, summarise
 from autocode.versions import package_versions
 from variants import TopOneTheme
 

@@ -23,8 +23,13 @@ import torch
 from autocode.agreement import per_label_agreement
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache
-from autocode.evaluate import Method, corpus_facts, cross_validate, summarise
-from autocode.methods import SHIPPED, ClassifierSettings, baseline_methods, classifier_method
+from autocode.evaluation import Method, corpus_facts, cross_validate, summarise
+from autocode.evaluation.methods import (
+    SHIPPED,
+    ClassifierSettings,
+    baseline_methods,
+    classifier_method,
+)
 from autocode.report.evaluation import summary_table
 from autocode.versions import package_versions
 from variants import LexicalEnsemble, SentenceAugmented

@@ -28,8 +28,8 @@ from autocode.classify import ThemeClassifier
 from autocode.cluster import find_candidate_codes
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache
-from autocode.evaluate import corpus_facts, cross_validate
-from autocode.methods import SHIPPED, classifier_method
+from autocode.evaluation import corpus_facts, cross_validate
+from autocode.evaluation.methods import SHIPPED, classifier_method
 from autocode.types import Unit
 from autocode.versions import package_versions
 

@@ -6,7 +6,7 @@
   training quote added as a weak example of that quote's themes (and of its participant, so inner
   cross-validation drops it with them); top-1 theme.
 
-Both follow the estimator protocol of autocode.evaluate, so they run on the same folds.
+Both follow the estimator protocol of autocode.evaluation, so they run on the same folds.
 """
 
 from __future__ import annotations

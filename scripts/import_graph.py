@@ -34,10 +34,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     ),
     "analyses": (
         "agreement",
-        "evaluate",
-        "methods",
-        "baselines",
-        "modelcard",
+        "evaluation",
         "models",
         "reliability",
     ),

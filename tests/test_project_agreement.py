@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from autocode.agreement.units import code_targets, resolve_codes, unit_groups, unit_labels
-from autocode.baselines import TfidfBaseline
 from autocode.cli import app
 from autocode.errors import InputError
-from autocode.evaluate import Method
+from autocode.evaluation import Method
+from autocode.evaluation.baselines import TfidfBaseline
 from autocode.project.agreement import (
     UnitPredictions,
     agreement_document,

@@ -382,7 +382,7 @@ def theme_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return shipped
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder
-    from autocode.methods import train_classifier
+    from autocode.evaluation.methods import train_classifier
 
     folder = tmp_path_factory.mktemp("model")
     train_classifier(load_corpus(REPO / "corpus" / "seed"), Embedder()).save(folder)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autocode.classify import ThemeClassifier, data_hash
 from autocode.corpus import load_corpus
-from autocode.methods import SHIPPED
+from autocode.evaluation.methods import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "seed-themes"

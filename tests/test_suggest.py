@@ -17,9 +17,9 @@ from autocode.cli import app
 from autocode.corpus import load_corpus
 from autocode.embed import Embedder, EmbeddingCache
 from autocode.errors import InputError
+from autocode.evaluation.methods import train_classifier
 from autocode.files import write_files_together
 from autocode.io import read_many
-from autocode.methods import train_classifier
 from autocode.models import excerpts_from_corpus
 from autocode.models.evidence import EvidenceIndex
 from autocode.report.html import ReportSection, UnitView, render_report

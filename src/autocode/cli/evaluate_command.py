@@ -81,8 +81,8 @@ def evaluate(
         return
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder
-    from autocode.evaluate import evaluation_document
-    from autocode.methods import baseline_methods, classifier_method
+    from autocode.evaluation import evaluation_document
+    from autocode.evaluation.methods import baseline_methods, classifier_method
     from autocode.models import resolve_corpus
     from autocode.report.evaluation import render_markdown
 

@@ -57,9 +57,9 @@ def train(
         return
     from autocode.corpus import load_corpus
     from autocode.embed import Embedder
-    from autocode.methods import SHIPPED, train_classifier
-    from autocode.modelcard import card_metrics
+    from autocode.evaluation.methods import SHIPPED, train_classifier
     from autocode.models import excerpts_from_corpus, resolve_corpus
+    from autocode.models.modelcard import card_metrics
 
     loaded = load_corpus(resolve_corpus(corpus))
     with status.status("training"):
@@ -71,7 +71,7 @@ def train(
 
 
 def _train_on_project(selection: options.ProjectSelection, out: Path, status: Console) -> None:
-    from autocode.methods import SHIPPED
+    from autocode.evaluation.methods import SHIPPED
     from autocode.project.training import card_sections, fit_classifier, model_excerpts
 
     with selection.open() as (store, embedder):

@@ -114,8 +114,8 @@ def _train_shipped_once(source: Path, card: dict[str, Any], target: Path, embedd
     import tempfile
 
     from autocode.corpus import load_corpus
+    from autocode.evaluation.methods import SHIPPED, train_classifier
     from autocode.files import exclusive_lock
-    from autocode.methods import SHIPPED, train_classifier
 
     target.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(target.parent / f".{target.name}.lock"):

@@ -31,13 +31,17 @@ import pandas as pd
 from autocode import __version__
 from autocode.agreement import agreement_report, character_agreement, weighted_mean_kappa
 from autocode.agreement.units import Span
-from autocode.baselines import DefinitionSimilarityBaseline, MajorityBaseline, TfidfBaseline
 from autocode.bootstrap import MACRO
 from autocode.classify import ThemeClassifier
 from autocode.classify.thresholds import fold_indices
-from autocode.evaluate import Method
-from autocode.evaluate import _clean as json_ready
-from autocode.methods import SHIPPED, ClassifierSettings
+from autocode.evaluation import Method
+from autocode.evaluation import _clean as json_ready
+from autocode.evaluation.baselines import (
+    DefinitionSimilarityBaseline,
+    MajorityBaseline,
+    TfidfBaseline,
+)
+from autocode.evaluation.methods import SHIPPED, ClassifierSettings
 from autocode.project.training import UnitExamples, fold_groups, weak_examples
 
 if TYPE_CHECKING:

@@ -48,7 +48,7 @@ from autocode.agreement.units import (
 )
 from autocode.classify import ModelExcerpt, ThemeClassifier, WeakExamples
 from autocode.errors import InputError
-from autocode.methods import SHIPPED, ClassifierSettings
+from autocode.evaluation.methods import SHIPPED, ClassifierSettings
 from autocode.segment import SegmentConfig
 from autocode.store import Project, sha256_text
 from autocode.types import Codebook, Coding, Unit

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autocode.baselines import DefinitionSimilarityBaseline, MajorityBaseline, TfidfBaseline
 from autocode.classify import ThemeClassifier
 from autocode.corpus import Corpus
 from autocode.embed import Embedder
-from autocode.evaluate import Method
+from autocode.evaluation import Method
+from autocode.evaluation.baselines import (
+    DefinitionSimilarityBaseline,
+    MajorityBaseline,
+    TfidfBaseline,
+)
 
 
 @dataclass(frozen=True)
