@@ -246,3 +246,25 @@ def test_a_scikit_learn_estimator_whose_fitted_and_loaded_forms_match(tmp_path) 
 
     assert learned(fitted) == learned(loaded)
     np.testing.assert_allclose(fitted.coef_, loaded.coef_)
+
+
+def test_the_ovr_head_fits_what_scikit_learn_fits_column_by_column() -> None:
+    """One L-BFGS run over all codes (the head the review learner uses too) gives the
+    probabilities of scikit-learn's balanced LogisticRegression per code; a constant code gets
+    its clipped base rate."""
+    from sklearn.linear_model import LogisticRegression
+
+    from autocode.classify.heads import fit_head, head_proba
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 8))
+    y = np.column_stack([x[:, 0] > 0.3, x[:, 1] + x[:, 2] > 0, np.zeros(120, dtype=bool)])
+    weights = rng.uniform(0.5, 1.5, 120)
+    coef, intercept = fit_head("ovr", x, y.astype(float), weights, 1.0)
+    proba = head_proba("ovr", x, coef, intercept, 3)
+    for j in range(2):
+        reference = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+        reference.fit(x, y[:, j], sample_weight=weights)
+        # the same objective; the two optimisers stop at different tolerances
+        np.testing.assert_allclose(proba[:, j], reference.predict_proba(x)[:, 1], atol=1e-2)
+    np.testing.assert_allclose(proba[:, 2], 1e-3)

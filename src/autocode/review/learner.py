@@ -1,9 +1,11 @@
 """The classifier the review app retrains on the reviewer's decisions.
 
-One class-balanced binary logistic regression per code over the unit embeddings ("one vs rest"),
-so a unit may carry any number of codes, including none. It must fit from a handful of examples:
-a code with no positive yet (a code the reviewer just added) or with only positives gets a
-constant probability from its (clipped) base rate instead of a fitted boundary, and rows with no
+It is the theme classifier's "ovr" head (`autocode.classify.heads`: one class-balanced binary
+logistic regression per code, fitted together by one L-BFGS run) over unit vectors, with fixed
+settings instead of the inner cross-validation `ThemeClassifier` runs, since it is refitted after
+every batch of decisions: one learner behind suggest, code and review. A unit may carry any
+number of codes, including none; a code with no positive yet (a code the reviewer just added) or
+with only positives gets a constant probability from its (clipped) base rate, and rows with no
 code at all ("no code applies") are negatives for every code.
 
 With `neighbours`, the units it was trained on are also evidence by themselves: a unit nearly
@@ -17,18 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit
 from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
 from autocode.bootstrap import kappa_per_column
+from autocode.classify.heads import fit_head
 from autocode.numeric import unit_rows
 
 DEFAULT_C = 1.0
 SUGGEST_THRESHOLD = 0.5
 MAX_FOLDS = 5
-PRIOR_CLIP = 1e-3
 NEIGHBOUR_FROM = 0.85
 
 
@@ -68,18 +68,9 @@ class ReviewLearner:
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
         if w.shape != (len(x),):
             raise ValueError(f"weights must have shape ({len(x)},), got {w.shape}")
-        k, d = len(self.code_ids), x.shape[1]
-        coef, intercept = np.zeros((k, d)), np.zeros(k)
-        n_positive = y.sum(axis=0)
-        fitted = (n_positive > 0) & (n_positive < len(x))
-        for j in np.flatnonzero(~fitted):
-            prior = np.average(y[:, j], weights=w) if len(x) and w.sum() > 0 else 0.0
-            prior = float(np.clip(prior, PRIOR_CLIP, 1 - PRIOR_CLIP))
-            intercept[j] = np.log(prior / (1 - prior))
-        if fitted.any():
-            # a few hundred rows: BLAS threads only contend (25x slower on a busy machine)
-            with threadpool_limits(limits=1, user_api="blas"):
-                coef[fitted], intercept[fitted] = fit_logistic(x, y[:, fitted], w, self.c)
+        # a few hundred rows: BLAS threads only contend (25x slower on a busy machine)
+        with threadpool_limits(limits=1, user_api="blas"):
+            coef, intercept = fit_head("ovr", x, y.astype(np.float64), w, self.c)
         self.coef_, self.intercept_ = coef, intercept
         self._memory = (unit_rows(x), y.astype(np.float64)) if self.neighbours else None
         return self
@@ -154,38 +145,6 @@ class ReviewLearner:
             fold.fit(x[train], y[train])
             predicted[test] = fold.predict_proba(x[test]) >= self.threshold
         return predicted
-
-
-def fit_logistic(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """k class-balanced L2 logistic regressions (one per column of the 0/1 matrix `y`), fitted
-    together by one L-BFGS run: what scikit-learn's LogisticRegression(C=c,
-    class_weight="balanced") fits column by column, with the intercept not penalised, several
-    times faster. Every column must hold both classes. Returns coef (k x d), intercept (k)."""
-    n, d = x.shape
-    k = y.shape[1]
-    positives = y.sum(axis=0)
-    # balanced class weights: n / (2 * count of the row's class), times the row's weight
-    row_weight = np.where(y, n / (2.0 * positives), n / (2.0 * (n - positives))) * weights[:, None]
-    sign = np.where(y, 1.0, -1.0)
-
-    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        coef, intercept = theta[: k * d].reshape(k, d), theta[k * d :]
-        margin = sign * (x @ coef.T + intercept)
-        loss = c * np.sum(row_weight * np.logaddexp(0.0, -margin)) + 0.5 * np.sum(coef**2)
-        slope = -c * row_weight * sign * expit(-margin)
-        gradient = np.concatenate([(slope.T @ x + coef).ravel(), slope.sum(axis=0)])
-        return float(loss), gradient
-
-    result = minimize(
-        loss_and_gradient,
-        np.zeros(k * d + k),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 2000, "gtol": 1e-5},
-    )
-    return result.x[: k * d].reshape(k, d), result.x[k * d :]
 
 
 def plateau_hint(history: list[float | None], window: int = 3, tolerance: float = 0.02) -> str:
