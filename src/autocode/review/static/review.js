@@ -177,7 +177,8 @@
   function renderProgress(p) {
     if (!p) return;
     renderCorpus(p.corpus);
-    $("p-decisions").textContent = `${p.decisions} (${p.flagged} flagged, ${p.skipped} skipped)`;
+    $("p-decisions").textContent =
+      `${p.decisions} (${p.audited} audit cards, ${p.flagged} flagged, ${p.skipped} skipped)`;
     $("p-left").textContent = String(p.units_left);
     const agreement = p.agreement;
     $("p-agreement").textContent =
