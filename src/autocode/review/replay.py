@@ -8,8 +8,8 @@ codes for every undecided unit) is scored against the coder's codes as macro Coh
 true corpus kappa, which the replay can know), beside the corpus estimate the review would show
 (`autocode.reliability.estimate_corpus`) and whether it would say "you can stop".
 
-Orders: `default` (the corpus queue with blind audit cards, the learner with near-duplicate
-evidence and calibrated probabilities), `active_today` (the active order and plain learner of
+Orders: `default` (the corpus queue with blind audit cards, the learner with calibrated
+probabilities: the review's own settings, `LearnerSettings()`), `active_today` (the active order and plain learner of
 autocode 0.2), `random` (the default learner, cards in random order: every card is then a random
 draw, so every decision is an audit), `no_model` (the reviewer codes alone; undecided units
 have no code).
@@ -17,7 +17,7 @@ have no code).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +72,6 @@ class ReplayRun:
     curve: list[dict[str, Any]] = field(default_factory=list)
     decisions_to_target: int | None = None
     stop: dict[str, Any] | None = None
-    retrain_seconds: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,12 +94,8 @@ def replay_review(
     *,
     seed: int = 0,
     groups: Sequence[str] | None = None,
-    clock: Callable[[], float] | None = None,
 ) -> ReplayRun:
     """Replay a review of the units (`features` n x d, the coder's 0/1 `truth` n x k)."""
-    import time
-
-    clock = clock or time.perf_counter
     x = np.asarray(features, dtype=np.float64)
     y = np.asarray(truth) > 0.5
     n = len(y)
@@ -116,12 +111,10 @@ def replay_review(
         rows = np.flatnonzero(decided)
         model = None
         if settings.order != "no_model":
-            began = clock()
             model = fit_corpus_model(
                 x, rows, y[rows], audited[rows], list(code_ids),
                 settings=settings.learner_settings, seed=seed,
             )  # fmt: skip
-            run.retrain_seconds.append(clock() - began)
         corpus = np.where(decided[:, None], y, model.predicted if model else False)
         point: dict[str, Any] = {
             "decisions": int(decided.sum()),
