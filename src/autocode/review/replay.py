@@ -9,10 +9,10 @@ true corpus kappa, which the replay can know), beside the corpus estimate the re
 (`autocode.reliability.estimate_corpus`) and whether it would say "you can stop".
 
 Orders: `default` (the corpus queue with blind audit cards, the learner with calibrated
-probabilities: the review's own settings, `LearnerSettings()`), `active_today` (the active order and plain learner of
-autocode 0.2), `random` (the default learner, cards in random order: every card is then a random
-draw, so every decision is an audit), `no_model` (the reviewer codes alone; undecided units
-have no code).
+probabilities: the review's own settings, `LearnerSettings()`), `active_today` (the active order
+and plain learner of autocode 0.2), `random` (the default learner, cards in random order: every
+card is then a random draw, so every decision is an audit), `no_model` (the reviewer codes alone;
+undecided units have no code).
 """
 
 from __future__ import annotations
