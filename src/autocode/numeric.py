@@ -26,7 +26,7 @@ def shown_percent(value: float | None) -> str:
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
     """`matrix` with each row (last axis) scaled to length 1 (zero rows stay zero)."""
-    matrix = np.asarray(matrix, dtype=np.float64) if not isinstance(matrix, np.ndarray) else matrix
+    matrix = np.asarray(matrix)
     if matrix.size == 0:
         return matrix
     return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), NORM_FLOOR)

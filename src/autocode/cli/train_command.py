@@ -55,16 +55,13 @@ def train(
         )
         _train_on_project(selection, out, status)
         return
-    from autocode.corpus import load_corpus
     from autocode.embed import Embedder
-    from autocode.evaluation.methods import SHIPPED, train_classifier
-    from autocode.models import excerpts_from_corpus, resolve_corpus
+    from autocode.evaluation.methods import SHIPPED
+    from autocode.models import train_on_corpus
     from autocode.models.modelcard import card_metrics
 
-    loaded = load_corpus(resolve_corpus(corpus))
     with status.status("training"):
-        model = train_classifier(loaded, Embedder())
-    model.describe(loaded.codebook, excerpts_from_corpus(loaded, model.theme_ids_))
+        model = train_on_corpus(corpus, Embedder())
     metrics = card_metrics(evaluation, model.training_["data_sha256"]) if evaluation else {}
     model.save(out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__)
     status.print(f"saved {out}")

@@ -113,8 +113,7 @@ def _train_shipped_once(source: Path, card: dict[str, Any], target: Path, embedd
     import sys
     import tempfile
 
-    from autocode.corpus import load_corpus
-    from autocode.evaluation.methods import SHIPPED, train_classifier
+    from autocode.evaluation.methods import SHIPPED
     from autocode.files import exclusive_lock
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,15 +127,24 @@ def _train_shipped_once(source: Path, card: dict[str, Any], target: Path, embedd
             flush=True,
         )
         corpus_name = str(card.get("corpus") or DEFAULT_CORPUS)
-        loaded = load_corpus(resolve_corpus(corpus_name))
-        model = train_classifier(loaded, embedder)
-        model.describe(loaded.codebook, excerpts_from_corpus(loaded, model.theme_ids_))
+        model = train_on_corpus(corpus_name, embedder)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as work:
             staging = Path(work) / target.name
             model.save(
                 staging, corpus=corpus_name, settings=SHIPPED.__dict__, trained_for=source.name
             )
             staging.rename(target)
+
+
+def train_on_corpus(corpus: str | Path, embedder: Any) -> ThemeClassifier:
+    """The shipped classifier configuration trained on a whole hand-coded corpus (by name or
+    folder), with its codebook and excerpts attached: what `autocode train --corpus` saves."""
+    from autocode.corpus import load_corpus
+    from autocode.evaluation.methods import train_classifier
+
+    loaded = load_corpus(resolve_corpus(corpus))
+    model = train_classifier(loaded, embedder)
+    return model.describe(loaded.codebook, excerpts_from_corpus(loaded, model.theme_ids_))
 
 
 def _legacy_excerpts(folder: Path, model: ThemeClassifier) -> list[ModelExcerpt]:

@@ -60,9 +60,23 @@ class CorpusModel:
     held_out_predicted: np.ndarray | None  # (m, k), None without calibration
     held_out_proba: np.ndarray | None
 
-    def cost(self, decided: np.ndarray, truth: np.ndarray) -> np.ndarray:
-        """Each unit's expected cost to the corpus's macro kappa (the corpus queue's score)."""
-        return error_cost(self.proba, self.predicted, prevalence(decided, truth, self.proba))
+    def cost(self, decided: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Each unit's expected cost to the corpus's macro kappa (the corpus queue's score), given
+        the decided pool positions and their 0/1 labels."""
+        mask, truth = pool_truth(self.proba.shape, decided, labels)
+        return error_cost(self.proba, self.predicted, prevalence(mask, truth, self.proba))
+
+
+def pool_truth(
+    shape: tuple[int, int], decided: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(decided mask (n), labels (n x k) with zeros for undecided rows) of the whole pool."""
+    positions = np.asarray(decided, dtype=int)
+    mask = np.zeros(shape[0], dtype=bool)
+    mask[positions] = True
+    truth = np.zeros(shape)
+    truth[positions] = np.asarray(labels, dtype=np.float64)
+    return mask, truth
 
 
 def fit_corpus_model(
@@ -131,11 +145,7 @@ def corpus_estimate(
         return None
     decided = np.asarray(decided, dtype=int)
     audited = np.asarray(audited, dtype=bool)
-    n, k = model.proba.shape
-    mask = np.zeros(n, dtype=bool)
-    mask[decided] = True
-    truth = np.zeros((n, k))
-    truth[decided] = np.asarray(labels, dtype=np.float64)
+    mask, truth = pool_truth(model.proba.shape, decided, labels)
     return estimate_corpus(
         model.code_ids,
         mask,

@@ -7,10 +7,39 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from autocode.review.pool import UnitPool
 from autocode.review.scoring import Scores
+from autocode.store import Project
 from autocode.types import Coding
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a finish wrote: the coder, the units it coded and the codings."""
+
+    coder: str
+    units: int
+    codings: int
+
+
+def store_finished(
+    project: Project,
+    pool: UnitPool,
+    scores: Scores,
+    decided: Iterable[int],
+    reviewer: str,
+    codebook: str,
+) -> Stored:
+    """Store `scores`' codes for every undecided unit no human coding overlaps as the
+    reviewer's finish coder's codings, replacing an earlier finish of the reviewer in one
+    transaction."""
+    coder = finish_coder(reviewer, scores.version)
+    human = project.codings(coder_prefix="human:", codebook=codebook)
+    codings = finished_codings(pool, scores, decided, human, coder)
+    written = project.replace_codings(finish_prefix(reviewer), codings, codebook=codebook)
+    return Stored(coder, len({(c.transcript_id, c.unit_index) for c in codings}), written)
 
 
 def finish_coder(reviewer: str, model_version: str) -> str:

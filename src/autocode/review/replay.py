@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from autocode.bootstrap import macro_kappa
 from autocode.reliability import AuditDraw
 from autocode.reliability.estimate import DEFAULT_TARGET
 from autocode.reliability.queue import DEFAULT_AUDIT_SHARE
@@ -33,7 +34,7 @@ from autocode.review.corpus_model import (
     fit_corpus_model,
 )
 from autocode.review.ordering import order_queue
-from autocode.review.simulate import macro_kappa, start_examples
+from autocode.review.simulate import start_examples
 
 ORDERS: tuple[str, ...] = ("default", "active_today", "random", "no_model")
 START_PER_CODE = 3
@@ -178,7 +179,8 @@ def _next_batch(
             model.proba[undecided], x[undecided], "active", seed=step_seed, label_counts=counts
         )
         return [(int(p), False) for p in undecided[ranked[:take]]]
-    cost = model.cost(decided, y)[undecided]
+    rows = np.flatnonzero(decided)
+    cost = model.cost(rows, y[rows])[undecided]
     ranked = undecided[
         order_queue(model.proba[undecided], x[undecided], "corpus", seed=step_seed, cost=cost)
     ]

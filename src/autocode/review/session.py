@@ -31,7 +31,7 @@ from autocode.reliability.estimate import DEFAULT_TARGET, check_target
 from autocode.reliability.queue import DEFAULT_AUDIT_SHARE
 from autocode.review.candidates import CandidateCodes
 from autocode.review.cards import Answer, Card, build_card
-from autocode.review.finish import finish_coder, finish_prefix, finished_codings
+from autocode.review.finish import store_finished
 from autocode.review.inputs import ReviewSetup, check_review
 from autocode.review.ordering import order_queue
 from autocode.review.pool import UnitPool
@@ -339,14 +339,16 @@ class ReviewSession:
         human coding overlaps) as model codings with their probability, replacing what an
         earlier finish of this reviewer stored; committed in one transaction."""
         self._take_training_result()
-        coder = finish_coder(self.setup.reviewer, self.scores.version)
-        human = self.project.codings(coder_prefix="human:", codebook=self.setup.codebook)
-        codings = finished_codings(self.pool, self.scores, self.state.labels, human, coder)
-        written = self.project.replace_codings(
-            finish_prefix(self.setup.reviewer), codings, codebook=self.setup.codebook
+        stored = store_finished(
+            self.project,
+            self.pool,
+            self.scores,
+            self.state.labels,
+            self.setup.reviewer,
+            self.setup.codebook,
         )
-        units = len({(c.transcript_id, c.unit_index) for c in codings})
-        return Finished(coder, units, written, self.progress()["corpus"]["line"])
+        line = self.progress()["corpus"]["line"]
+        return Finished(stored.coder, stored.units, stored.codings, line)
 
     def wait_for_training(self, timeout: float | None = None) -> bool:
         """Block until the running retraining is done and applied (for notebooks and tests)."""

@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from autocode.agreement.items import COVERAGES, coder_items
+from autocode.agreement.units import choose_codebook, ensure_units
 from autocode.embed import Embedder
 from autocode.errors import InputError
 from autocode.reliability.estimate import DEFAULT_TARGET, check_target
 from autocode.review.replay import START_PER_CODE, ReplaySettings, replay_review
-from autocode.segment import DEFAULT_SEGMENT_CONFIG, segment_many
+from autocode.segment import DEFAULT_SEGMENT_CONFIG
 from autocode.store import Project
 
 DEFAULT_SEEDS = 5
@@ -119,7 +120,7 @@ def simulate_project(
         raise InputError(folder, "is not an autocode project (no autocode.sqlite)")
     say = notify or (lambda line: None)
     with Project.open(folder) as project:
-        chosen = _codebook(project, codebook, folder)
+        chosen = choose_codebook(project, codebook)
         coders = {c.coder for c in project.codings(codebook=chosen)}
         if coder not in coders:
             shown = ", ".join(sorted(coders)) or "none"
@@ -128,11 +129,7 @@ def simulate_project(
         missing = [t for t in coded if not project.units(t)]
     if missing:
         with Project.open(folder, writer=True) as writer:
-            transcripts = [writer.get_transcript(t) for t in missing]
-            for transcript, units in zip(
-                transcripts, segment_many(transcripts, DEFAULT_SEGMENT_CONFIG), strict=True
-            ):
-                writer.add_units(transcript.id, units)
+            ensure_units(writer, missing, config=DEFAULT_SEGMENT_CONFIG)
         say(f"segmented {len(missing)} transcript(s) into units (stored)")
     with Project.open(folder) as project:
         items = coder_items(
@@ -174,17 +171,6 @@ def simulate_project(
             for seed in range(seeds)
         ]
     return result
-
-
-def _codebook(project: Project, codebook: str | None, folder: Path) -> str:
-    names = project.codebooks()
-    if codebook is not None:
-        if codebook not in names:
-            raise InputError(folder, f"has no codebook {codebook!r} (codebooks: {names})")
-        return codebook
-    if len(names) != 1:
-        raise InputError(folder, f"name the codebook with --codebook (codebooks: {names})")
-    return names[0]
 
 
 def _unit_texts(project: Project, sources: list[str], spans: list[tuple[int, int]]) -> list[str]:

@@ -19,13 +19,14 @@ import numpy as np
 from autocode.embed import Embedder
 from autocode.errors import InputError
 from autocode.reliability.estimate import DEFAULT_TARGET, check_target
-from autocode.review.finish import finish_coder, finish_prefix, finished_codings
+from autocode.review.finish import store_finished
 from autocode.review.inputs import check_review
 from autocode.review.pool import UnitPool
 from autocode.review.progress import corpus_panel
 from autocode.review.state import ReviewState
 from autocode.review.training import excerpt_labels, job_from_state, train
 from autocode.store import Project
+from autocode.store.summary import project_summary
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def review_status(
     for the units the reviewer did not decide (InputError when there is no review yet)."""
     check_target(target)
     folder = Path(project_dir)
-    chosen = _reviewer(folder, reviewer, codebook, model)
+    chosen = _reviewer(folder, reviewer)
     setup = check_review(folder, model=model, codebook=codebook, reviewer=chosen)
     with Project.open(folder, writer=finish) as project:
         classifier = setup.model.classifier
@@ -125,25 +126,20 @@ def review_status(
         panel = corpus_panel(result.estimate, names, len(state.labels), len(pool))
         finished = None
         if finish and result.scores is not None:
-            coder = finish_coder(setup.reviewer, result.scores.version)
-            human = project.codings(coder_prefix="human:", codebook=setup.codebook)
-            codings = finished_codings(pool, result.scores, state.labels, human, coder)
-            written = project.replace_codings(
-                finish_prefix(setup.reviewer), codings, codebook=setup.codebook
+            stored = store_finished(
+                project, pool, result.scores, state.labels, setup.reviewer, setup.codebook
             )
-            finished = {"coder": coder, "codings": written}
+            finished = {"coder": stored.coder, "codings": stored.codings}
         return ReviewStatus(
             folder, setup.reviewer, setup.codebook, len(pool), len(state.labels), panel, finished
         )
 
 
-def _reviewer(
-    folder: Path, reviewer: str | None, codebook: str | None, model: str | Path | None
-) -> str | None:
+def _reviewer(folder: Path, reviewer: str | None) -> str | None:
     """The given reviewer, else the one reviewer with decisions in the project."""
     if reviewer is not None:
         return reviewer
-    check_review(folder, model=model, codebook=codebook, reviewer="status")  # a valid project
+    project_summary(folder)  # a readable project, or one line saying why not
     with Project.open(folder) as project:
         names = sorted({d.reviewer for d in project.decisions() if d.action != "undo"})
     if len(names) > 1:

@@ -191,11 +191,10 @@ def train(job: TrainingJob, pool_vectors: np.ndarray) -> TrainingResult:
         seed=job.seed,
     )
     scores = corpus_scores(model, job.version)
-    decided = np.zeros(len(pool_vectors), dtype=bool)
-    decided[job.review_positions] = True
-    truth = np.zeros(model.proba.shape)
-    truth[job.review_positions] = job.review_labels
     fresh = job.fresh
+    cost = None
+    if job.strategy == "corpus":
+        cost = model.cost(job.review_positions, job.review_labels)[fresh]
     order = fresh[
         order_queue(
             scores.proba[fresh],
@@ -203,7 +202,7 @@ def train(job: TrainingJob, pool_vectors: np.ndarray) -> TrainingResult:
             job.strategy,
             seed=job.seed,
             label_counts=job.label_counts,
-            cost=model.cost(decided, truth)[fresh],
+            cost=cost,
         )
     ]
     estimate = corpus_estimate(
