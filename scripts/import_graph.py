@@ -22,7 +22,9 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "autocode"
 # Lowest first. A part may import its own layer and the layers below it, except that feature
 # packages never import one another.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "foundation": ("types", "errors", "versions", "files", "numeric", "bootstrap", "data"),
+    "foundation": (
+        "types", "errors", "versions", "files", "numeric", "bootstrap", "data", "language",
+    ),
     "stages": (
         "io",
         "segment",

@@ -68,7 +68,8 @@ class Transcript:
 
 @dataclass(frozen=True)
 class Unit:
-    """A meaning unit: `text == transcript.text[start:end]` always holds."""
+    """A meaning unit: `text == transcript.text[start:end]` always holds. `language` is the
+    ISO 639-1 code of its transcript (None: not known, read as English)."""
 
     transcript_id: str
     index: int
@@ -76,6 +77,7 @@ class Unit:
     start: int
     end: int
     text: str
+    language: str | None = None
 
     def __post_init__(self) -> None:
         if self.end - self.start != len(self.text):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autocode.errors import InputError
+from autocode.language.detect import detect_language, primary_subtag, spoken_text
 from autocode.types import Transcript
 
 # suffix -> (module in autocode.io, the options its read() accepts)
@@ -25,10 +26,13 @@ _READERS: dict[str, tuple[str, frozenset[str]]] = {
     ".htm": ("html_file", frozenset()),
     ".vtt": ("captions", frozenset()),
     ".srt": ("captions", frozenset()),
+    ".tsv": ("tsv", frozenset()),
+    ".eaf": ("elan", frozenset()),
     ".csv": ("survey", frozenset({"id_column", "text_column"})),
     ".xlsx": ("survey", frozenset({"id_column", "text_column", "sheet"})),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted(_READERS))
+CONFIDENT_DETECTION = 0.99  # over a whole transcript the detector is rarely less sure
 _HINTS = {
     ".pdf": "export the transcript as .docx or .txt first",
     ".doc": "save it as .docx first",
@@ -37,12 +41,13 @@ _HINTS = {
 }
 
 
-def read(path: str | Path, **options: Any) -> Transcript:
-    """Read one file into a Transcript.
+def read(path: str | Path, *, language: str | None = None, **options: Any) -> Transcript:
+    """Read one file into a Transcript, with its language in `metadata["language"]`.
 
     Options go to the reader of that format: `id_column`, `text_column` for .csv and .xlsx,
     plus `sheet` (name or 0-based index) for .xlsx. An option the format does not take is a
-    TypeError.
+    TypeError. `language` (an ISO 639-1 code) overrides the language the file names or the one
+    detected (see `set_language`).
     """
     path = Path(path)
     module_name, accepted = _reader_for(path)
@@ -54,11 +59,44 @@ def read(path: str | Path, **options: Any) -> Transcript:
     if path.is_dir():
         raise InputError(path, "is a folder; use read_many() for folders")
     module = importlib.import_module(f"autocode.io.{module_name}")
-    return module.read(path, **options)
+    return set_language(module.read(path, **options), language)
+
+
+def set_language(transcript: Transcript, language: str | None = None) -> Transcript:
+    """Record the transcript's language in `metadata["language"]`, and where it came from in
+    `metadata["language_source"]`: "given" (`language`), "file" (the language the file names),
+    or "detected" from what is said (with the detector's probability). Files name the wrong
+    language often enough (noScribe's German test interview says "English (en)") that a
+    confident detection of another language wins; the file's word is kept as
+    `metadata["file_language"]`. A text too short to tell keeps the file's language or none."""
+    metadata = transcript.metadata
+    if language:
+        metadata["language"], metadata["language_source"] = language, "given"
+        return transcript
+    named = metadata.get("language")
+    spans = [(turn.start, turn.end) for turn in transcript.turns]
+    guess = detect_language(spoken_text(transcript.text, spans))
+    named_code = primary_subtag(named)
+    if guess is None or (named_code is not None and named_code == guess.code):
+        if named:
+            metadata["language_source"] = "file"
+        return transcript
+    if named and guess.probability < CONFIDENT_DETECTION:
+        metadata["language_source"] = "file"
+        return transcript
+    if named:
+        metadata["file_language"] = named
+    metadata["language"], metadata["language_source"] = guess.code, "detected"
+    metadata["language_probability"] = guess.probability
+    return transcript
 
 
 def read_many(
-    paths: Iterable[str | Path], *, strict: bool = False, **options: Any
+    paths: Iterable[str | Path],
+    *,
+    strict: bool = False,
+    language: str | None = None,
+    **options: Any,
 ) -> tuple[list[Transcript], list[InputError]]:
     """Read files and folders; returns (transcripts, errors).
 
@@ -74,7 +112,8 @@ def read_many(
     for path in _expand(paths):
         try:
             accepted = _reader_for(path)[1]
-            transcript = read(path, **{k: v for k, v in options.items() if k in accepted})
+            chosen = {k: v for k, v in options.items() if k in accepted}
+            transcript = read(path, language=language, **chosen)
             if transcript.id in seen:
                 raise InputError(
                     path,
@@ -121,4 +160,4 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "read", "read_many"]
+__all__ = ["SUPPORTED_SUFFIXES", "read", "read_many", "set_language"]

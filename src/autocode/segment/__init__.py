@@ -39,7 +39,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from autocode.language import all_interviewer_roles, lexicon, primary_subtag
 from autocode.segment.sentences import (
+    DEFAULT_LANGUAGE,
+    MULTI_LANGUAGE,
     Span,
     paragraph_blocks,
     resolve_language,
@@ -55,9 +58,10 @@ DEFAULT_FILLERS: tuple[str, ...] = (
     "mm-hmm", "mm-hm", "uh-huh", "uh-hum", "yeah", "yep", "yup", "okay", "ok", "right", "sure",
     "alright", "all right", "i see", "cool", "so", "well", "you know", "ja", "genau", "aha", "naja",
 )  # fmt: skip
-# Speaker names that are interviewer roles, optionally numbered or lettered ("Interviewer 2").
+# Speaker names that are interviewer roles in any language with a lexicon, optionally numbered or
+# lettered ("Interviewer 2", "Intervistatrice", "Entrevistador A").
 _INTERVIEWER_ROLE = re.compile(
-    r"(?:interviewer(?:in)?|interviewers|moderator(?:in)?|facilitator|researcher|kérdező|q|i)"
+    rf"(?:{'|'.join(sorted(map(re.escape, all_interviewer_roles()), key=len, reverse=True))})"
     r"(?:\s*[-_#.]?\s*\d+|[\s\-_#.]+[a-z])?"
 )
 _NOISE = re.compile(r"\[[^\]]*\]|\([^)]*\)|//[^/]*?//|\b[Ss]\d+:")
@@ -243,11 +247,14 @@ def _units_of_batch(
     results: list[list[Unit]] = []
     for t, (transcript, turns) in enumerate(batch):
         units: list[Unit] = []
+        language = unit_language(transcript, config)
         for u, (turn, sentences) in enumerate(turns):
             vectors = [vectors_of.get((t, u, s)) for s in range(len(sentences))]
             for start, end in _merge(sentences, vectors, config):
                 text = transcript.text[start:end]
-                units.append(Unit(transcript.id, len(units), turn.speaker, start, end, text))
+                units.append(
+                    Unit(transcript.id, len(units), turn.speaker, start, end, text, language)
+                )
         results.append(units)
     if progress is not None:
         progress(len(batch))
@@ -258,6 +265,7 @@ def _turn_sentences(transcript: Transcript, config: SegmentConfig) -> list[tuple
     """Each participant turn with its sentences (fillers dropped, long ones cut), in order."""
     language = resolve_language(config.language, transcript.metadata.get("language"))
     nlp = sentence_pipeline(language, config.spacy_model)
+    fillers = fillers_for(config, unit_language(transcript, config))
     participants = participant_speakers(transcript, config)
     text = transcript.text
     turn_blocks: list[tuple[Turn, list[Span]]] = []
@@ -267,6 +275,8 @@ def _turn_sentences(transcript: Transcript, config: SegmentConfig) -> list[tuple
         covered = end
         if turn.speaker in participants and start < end:
             turn_blocks.append((turn, list(paragraph_blocks(text, start, end))))
+    if transcript.metadata.get("lines_are_units"):  # TSV and ELAN: the transcriber's units
+        turn_blocks = [(turn, _lines(text, blocks)) for turn, blocks in turn_blocks]
     all_blocks = [block for _, blocks in turn_blocks for block in blocks]
     block_sentences = iter(sentence_spans(nlp, text, all_blocks, config.batch_size))
     result: list[tuple[Turn, list[Span]]] = []
@@ -274,7 +284,7 @@ def _turn_sentences(transcript: Transcript, config: SegmentConfig) -> list[tuple
         sentences: list[Span] = []
         for _ in blocks:
             for span in next(block_sentences):
-                if config.drop_fillers and is_filler(text[span[0] : span[1]], config.fillers):
+                if config.drop_fillers and is_filler(text[span[0] : span[1]], fillers):
                     continue
                 if config.split_long_sentences:
                     sentences.extend(split_long(text, span, config.max_chars, config.min_chars))
@@ -336,6 +346,35 @@ def _close(units: list[Span], unit: Span, config: SegmentConfig) -> None:
         units[-1] = (units[-1][0], unit[1])
     else:
         units.append(unit)
+
+
+def unit_language(transcript: Transcript, config: SegmentConfig) -> str:
+    """The ISO 639-1 code the units of `transcript` carry: the configured language, else the
+    transcript's `metadata["language"]`, else English."""
+    if config.language not in ("auto", MULTI_LANGUAGE):
+        return config.language
+    return primary_subtag(transcript.metadata.get("language")) or DEFAULT_LANGUAGE
+
+
+def fillers_for(config: SegmentConfig, language: str) -> tuple[str, ...]:
+    """The configured fillers, plus the backchannels of a language other than English."""
+    if language == DEFAULT_LANGUAGE or config.fillers != DEFAULT_FILLERS:
+        return config.fillers
+    return (*config.fillers, *lexicon(language).backchannels)
+
+
+def _lines(text: str, blocks: list[Span]) -> list[Span]:
+    """Each line of the blocks as a block of its own (empty lines dropped)."""
+    spans = []
+    for start, end in blocks:
+        for match in re.finditer(r"[^\n]+", text[start:end]):
+            piece = match.group()
+            left = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                spans.append(
+                    (start + match.start() + left, start + match.start() + len(piece.rstrip()))
+                )
+    return spans
 
 
 def is_filler(sentence: str, fillers: Sequence[str] = DEFAULT_FILLERS) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from autocode.errors import InputError
+from autocode.language import primary_subtag
 from autocode.store.base import StoreBase, sha256_text, to_json, utc_now
 from autocode.types import Transcript, Turn, Unit
 
@@ -70,15 +71,24 @@ class TranscriptStore(StoreBase):
 
     def units(self, transcript_id: str) -> list[Unit]:
         """The transcript's units in index order ([] when it has not been segmented)."""
-        text = self._text(transcript_id)
+        text, language = self._text_and_language(transcript_id)
         rows = self._conn.execute(
             'SELECT idx, speaker, start, "end" FROM units WHERE transcript_id = ? ORDER BY idx',
             (transcript_id,),
         )
         return [
-            Unit(transcript_id, idx, speaker, start, end, text[start:end])
+            Unit(transcript_id, idx, speaker, start, end, text[start:end], language)
             for idx, speaker, start, end in rows
         ]
+
+    def _text_and_language(self, transcript_id: str) -> tuple[str, str | None]:
+        row = self._conn.execute(
+            "SELECT text, metadata FROM transcripts WHERE id = ?", (transcript_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no transcript {transcript_id!r} in the project")
+        metadata = json.loads(row[1]) if row[1] else {}
+        return str(row[0]), primary_subtag(metadata.get("language"))
 
     def _text(self, transcript_id: str) -> str:
         row = self._conn.execute(
