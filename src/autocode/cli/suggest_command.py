@@ -168,6 +168,8 @@ def suggest(
         for bad in error.errors:
             problems.print(f"skipped {bad}", soft_wrap=True, highlight=False, markup=False)
         raise
+    for notice in result.settings.get("notices", []):
+        problems.print(f"notice: {notice}", soft_wrap=True, highlight=False, markup=False)
     for warning in result.settings.get("warnings", []):
         problems.print(f"warning: {warning}", soft_wrap=True, highlight=False, markup=False)
     for bad in result.errors:

@@ -54,9 +54,9 @@ from autocode.cluster.keywords import class_tfidf, keyword_label, terms, tokeniz
 from autocode.cluster.labels import TextEncoder, candidate_phrases, phrase_labels
 from autocode.cluster.outliers import OUTLIER, reduce_outliers
 from autocode.cluster.small_talk import (
-    PROTOTYPES,
     SmallTalkRule,
     is_small_talk_phrase,
+    prototypes_for,
     small_talk_reasons,
 )
 from autocode.cluster.themes import ThemeMapping, nearest_similarity, theme_mapping
@@ -210,23 +210,50 @@ def _small_talk(
     vectors: np.ndarray,
     embedder: TextEncoder | None,
     config: ClusterConfig,
+    languages: list[str | None],
+    reference: np.ndarray | None,
 ) -> list[str]:
     if not config.small_talk:
         return [""] * len(texts)
     similarity = None
+    rule = config.small_talk_rule
     if embedder is not None:
-        prototypes = np.asarray(embedder.encode(list(PROTOTYPES)), dtype=np.float32)
-        similarity = nearest_similarity(vectors, prototypes)
-    return small_talk_reasons(texts, tokens, similarity, config.small_talk_rule)
+        similarity = np.zeros(len(texts), dtype=np.float32)
+        thresholds = np.zeros(len(texts), dtype=np.float32)
+        for language in dict.fromkeys(languages):
+            rows = [k for k, code in enumerate(languages) if code == language]
+            prototypes = np.asarray(
+                embedder.encode(list(prototypes_for(language))), dtype=np.float32
+            )
+            thresholds[rows] = prototype_threshold(prototypes, reference, rule)
+            similarity[rows] = nearest_similarity(vectors[rows], prototypes)
+        return small_talk_reasons(texts, tokens, similarity, rule, languages, thresholds)
+    return small_talk_reasons(texts, tokens, similarity, rule, languages)
+
+
+def prototype_threshold(
+    prototypes: np.ndarray, reference: np.ndarray | None, rule: SmallTalkRule
+) -> float:
+    """The least similarity to a prototype that makes small talk: the rule's, raised to just
+    above the most similar hand-coded excerpt (none of which is small talk) when there are
+    reference excerpts. Embedders differ in scale: the seed excerpts reach 0.44 with MiniLM
+    (the rule's 0.45 stays) and 0.89 with multilingual-e5, whose vectors all lie close."""
+    if reference is None or not len(reference):
+        return rule.prototype_similarity
+    highest = float(nearest_similarity(np.asarray(reference, dtype=np.float32), prototypes).max())
+    return max(rule.prototype_similarity, math.ceil((highest + 0.005) * 100) / 100)
 
 
 def _label_candidates(
-    tokens: list[list[str | None]], labels: Sequence[int], config: ClusterConfig
+    tokens: list[list[str | None]],
+    labels: Sequence[int],
+    config: ClusterConfig,
+    languages: Sequence[str | None] = (None,),
 ) -> dict[int, list[str]]:
     """Candidate label phrases per code, none made only of small-talk words ("right", "let")."""
     found = candidate_phrases(tokens, labels, top=config.label_candidates, exclude=[OUTLIER])
     return {
-        int(group): [phrase for phrase in phrases if not is_small_talk_phrase(phrase)]
+        int(group): [phrase for phrase in phrases if not is_small_talk_phrase(phrase, languages)]
         for group, phrases in found.items()
     }
 
@@ -252,6 +279,7 @@ def _groups(
     tokens: list[list[str | None]],
     embedder: TextEncoder | None,
     config: ClusterConfig,
+    languages: Sequence[str | None],
 ) -> tuple[list[CandidateCode], list[CodeGroup]]:
     """Parent codes over `codes`, labelled like codes from the units of their codes."""
     if not config.hierarchy:
@@ -261,7 +289,7 @@ def _groups(
         return codes, []
     of_code = {j: g for g, members in enumerate(groups) for j in members}
     unit_groups = [of_code.get(int(label), OUTLIER) for label in labels]
-    found = _label_candidates(tokens, unit_groups, config)
+    found = _label_candidates(tokens, unit_groups, config, languages)
     group_centroids = _centroids(vectors, np.asarray(unit_groups), len(groups))
     chosen = phrase_labels(
         [found.get(g, []) for g in range(len(groups))],
@@ -312,8 +340,13 @@ def find_candidate_codes(
         raise ValueError("vectors contain NaN or infinite values")
     matrix = _normalise(matrix)
     texts = [unit.text for unit in units]
-    tokens = tokenize(texts, spacy_model=config.spacy_model)
-    reasons = _small_talk(texts, tokens, matrix, embedder, config)
+    languages = [unit.language for unit in units]
+    present = tuple(dict.fromkeys(languages)) or (None,)
+    tokens = tokenize(texts, spacy_model=config.spacy_model, languages=languages)
+    reference = None
+    if reference_vectors is not None and len(reference_vectors):
+        reference = _normalise(np.asarray(reference_vectors, dtype=np.float32))
+    reasons = _small_talk(texts, tokens, matrix, embedder, config, languages, reference)
     small_talk = np.array([bool(reason) for reason in reasons], dtype=bool)
     core_labels, parameters = _cluster_labels(matrix, small_talk, config)
     count = int(core_labels.max()) + 1 if len(core_labels) else 0
@@ -336,7 +369,7 @@ def find_candidate_codes(
     keywords = class_tfidf(
         [terms(words) for words in tokens], labels.tolist(), top=config.keywords, exclude=[OUTLIER]
     )
-    found = _label_candidates(tokens, labels, config)
+    found = _label_candidates(tokens, labels, config, present)
     chosen = phrase_labels(
         [found.get(j, []) for j in range(count)],
         centroids,
@@ -383,7 +416,7 @@ def find_candidate_codes(
                 core_size=len(core),
             )
         )
-    codes, groups = _groups(codes, centroids, labels, matrix, tokens, embedder, config)
+    codes, groups = _groups(codes, centroids, labels, matrix, tokens, embedder, config, present)
     return CodeSet(
         codes=codes,
         labels=labels,

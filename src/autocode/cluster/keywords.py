@@ -1,12 +1,13 @@
 """Keywords of groups of texts by class-based TF-IDF (c-TF-IDF, as in BERTopic).
 
-Texts are tokenised with spaCy's blank English tokenizer (no model needed), lowercased, and
-stripped of stop words (spaCy's list), punctuation, numbers, the fillers of spoken interviews
-("uh", "you know", "kind of", ...) and anonymisation placeholders ("XXXX", "[redacted]"). Plurals
-are folded onto a singular form that also occurs in the texts ("models" -> "model"). When a trained
-spaCy pipeline is named, its lemmas are used instead. Terms are single words and pairs of words
-that stand next to each other in the text (nothing removed between them), so "scope creep" is a
-term but "lack communication" is not.
+Texts are tokenised with spaCy's blank tokenizer of their language (no model needed),
+lowercased, and stripped of stop words (spaCy's list for the language), punctuation, numbers, the
+fillers of spoken interviews in that language ("uh", "you know", "allora", "sag ich mal"; see
+autocode.language.lexicon) and anonymisation placeholders ("XXXX", "[redacted]"). In English,
+plurals are folded onto a singular form that also occurs in the texts ("models" -> "model").
+When a trained spaCy pipeline is named, its lemmas are used instead. Terms are single words and
+pairs of words that stand next to each other in the text (nothing removed between them), so
+"scope creep" is a term but "lack communication" is not.
 
 c-TF-IDF scores a term t for a group c as  tf(t, c) * log(1 + A / f(t))  where tf is the term's
 share of the group's terms, f(t) its count over all groups and A the mean number of terms per
@@ -24,33 +25,23 @@ from itertools import pairwise
 from typing import Any
 
 from autocode.errors import InputError
+from autocode.language import DEFAULT_LANGUAGE, lexicon
 
-FILLER_WORDS = frozenset(
-    {
-        "uh", "uhm", "um", "umm", "erm", "er", "ah", "oh", "hmm", "hm", "mm", "mmm", "mhm",
-        "huh", "yeah", "yep", "yup", "yes", "okay", "ok", "like", "gonna", "wanna", "gotta",
-        "kinda", "sorta", "actually", "basically", "literally", "thing", "things", "stuff",
-        "lot", "lots", "maybe", "perhaps",
-    }
-)  # fmt: skip
-FILLER_PHRASES = (
-    ("you", "know"),
-    ("kind", "of"),
-    ("sort", "of"),
-    ("i", "mean"),
-    ("i", "think"),
-    ("i", "guess"),
-)
-WORD = re.compile(r"[a-z][a-z0-9]*")
+FILLER_WORDS = lexicon("en").fillers
+FILLER_PHRASES = lexicon("en").filler_phrases
+WORD = re.compile(r"[^\W\d_][^\W_]*")
 PLACEHOLDER = re.compile(r"x{2,}|redacted|anonymi[sz]ed")
 
 
-@lru_cache(maxsize=2)
-def _pipeline(model: str | None) -> Any:
+@lru_cache(maxsize=16)
+def _pipeline(model: str | None, language: str = DEFAULT_LANGUAGE) -> Any:
     import spacy
 
     if model is None:
-        return spacy.blank("en")
+        try:
+            return spacy.blank(language)
+        except Exception:  # a language spaCy does not know, or one needing extra packages
+            return spacy.blank("xx")
     try:
         nlp = spacy.load(model)
     except OSError as error:
@@ -60,31 +51,54 @@ def _pipeline(model: str | None) -> Any:
     return nlp
 
 
-def stop_words() -> frozenset[str]:
-    """spaCy's English stop words plus the interview fillers above."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS) | FILLER_WORDS
+def stop_words(language: str | None = None) -> frozenset[str]:
+    """spaCy's stop words of the language plus its interview fillers (default English)."""
+    return lexicon(language).stop_words
 
 
-def _drop_phrases(words: list[str | None]) -> list[str | None]:
+def _drop_phrases(
+    words: list[str | None], phrases: tuple[tuple[str, ...], ...]
+) -> list[str | None]:
     """Blank out the filler phrases (kept as None so no bigram spans the gap)."""
     out = list(words)
     for i in range(len(out)):
-        for phrase in FILLER_PHRASES:
+        for phrase in phrases:
             if tuple(out[i : i + len(phrase)]) == phrase:
                 out[i : i + len(phrase)] = [None] * len(phrase)
     return out
 
 
-def tokenize(texts: Sequence[str], *, spacy_model: str | None = None) -> list[list[str | None]]:
+def tokenize(
+    texts: Sequence[str],
+    *,
+    spacy_model: str | None = None,
+    languages: Sequence[str | None] | None = None,
+) -> list[list[str | None]]:
     """Content words of each text in order, with None where something was removed.
 
-    `spacy_model` names a trained pipeline (e.g. "en_core_web_sm") whose lemmas replace the words;
-    None uses the blank tokenizer and folds plurals instead.
+    `languages` gives each text's ISO 639-1 code (None, or no list: English): its spaCy
+    tokenizer, stop words and fillers are used. `spacy_model` names a trained pipeline (e.g.
+    "en_core_web_sm") whose lemmas replace the words; None uses the blank tokenizer and, for
+    English, folds plurals instead.
     """
-    nlp = _pipeline(spacy_model)
-    stops = stop_words()
+    codes = [code or DEFAULT_LANGUAGE for code in (languages or [None] * len(texts))]
+    if len(codes) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(codes)} languages")
+    sequences: list[list[str | None]] = [[] for _ in texts]
+    for language in dict.fromkeys(codes):
+        rows = [k for k, code in enumerate(codes) if code == language]
+        found = _tokenize_one_language([texts[k] for k in rows], spacy_model, language)
+        for k, words in zip(rows, found, strict=True):
+            sequences[k] = words
+    return sequences
+
+
+def _tokenize_one_language(
+    texts: Sequence[str], spacy_model: str | None, language: str
+) -> list[list[str | None]]:
+    nlp = _pipeline(spacy_model, language)
+    words_of = lexicon(language)
+    stops = words_of.stop_words
     docs = nlp.pipe(texts) if spacy_model else nlp.tokenizer.pipe(texts)
     sequences: list[list[str | None]] = []
     for doc in docs:
@@ -95,10 +109,11 @@ def tokenize(texts: Sequence[str], *, spacy_model: str | None = None) -> list[li
         ]
         raw: list[str | None] = [token.lower_ for token in tokens]
         kept: list[str | None] = []
-        for token, word in zip(tokens, _drop_phrases(raw), strict=True):
+        for token, word in zip(tokens, _drop_phrases(raw, words_of.filler_phrases), strict=True):
             if (
                 word is None
                 or word in stops
+                or word.rstrip("'’") in stops
                 or len(word) < 2
                 or not WORD.fullmatch(word)
                 or PLACEHOLDER.fullmatch(word)
@@ -107,7 +122,7 @@ def tokenize(texts: Sequence[str], *, spacy_model: str | None = None) -> list[li
             else:
                 kept.append(token.lemma_.lower() if spacy_model else word)
         sequences.append(kept)
-    if spacy_model is None:
+    if spacy_model is None and language == DEFAULT_LANGUAGE:
         sequences = _fold_plurals(sequences)
     return sequences
 

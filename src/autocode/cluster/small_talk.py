@@ -6,11 +6,11 @@ largest candidate code of 17 real ML-practitioner interviews (428 units, labelle
 perfect, sorry"). A unit of at most `max_words` words is small talk when
 
 1. it has no content word at all (only stop words and fillers: "Uh, yes.", "So, yeah."), or
-2. at least `lexicon_share` of its content words are in SMALL_TALK_WORDS, a lexicon of
-   greetings, thanks, backchannels and call logistics ("thank", "perfect", "hear", "mute",
-   "recording", "question"), or
-3. its cosine similarity to one of the PROTOTYPES (short sentences of small talk) reaches
-   `prototype_similarity`.
+2. at least `lexicon_share` of its content words are in the small-talk lexicon of its language
+   (autocode.language.lexicon; English: SMALL_TALK_WORDS), greetings, thanks, backchannels and
+   call logistics ("thank", "perfect", "hear", "mute", "recording", "question"), or
+3. its cosine similarity to one of the prototypes of its language (short sentences of small
+   talk; English: PROTOTYPES) reaches `prototype_similarity`.
 
 Each rule gives the reason shown for the unit (e.g. "small-talk words: thank, perfect"), so a
 researcher can check every decision. Nothing is dropped: small-talk units are listed in the
@@ -37,35 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_LEXICON = """
-    hi hello hey bye goodbye thank thanks welcome pleasure nice meet great perfect awesome cool
-    good fine sure alright right correct exactly absolutely definitely totally true indeed
-    course sorry excuse pardon appreciate appreciated luck cheers wonderful excellent fantastic
-    glad morning afternoon evening day weekend guys everyone hear hearing heard audio mic
-    microphone mute muted unmute camera screen record recording recorded consent zoom call
-    connection internet chat question questions answer answered repeat interrupt minute minutes
-    wait moment second sec ahead start stop interview interesting let
-    sounds sound agree follow
-"""
-SMALL_TALK_WORDS = frozenset(_LEXICON.split())
-PROTOTYPES = (
-    "Thank you so much.",
-    "Hi, nice to meet you.",
-    "Can you hear me?",
-    "Sorry, could you repeat the question?",
-    "Is it okay if I record this interview?",
-    "Yes, that's perfect, great.",
-    "Okay, sure, go ahead.",
-    "Bye, have a good day.",
-    "Let me share my screen.",
-    "Sorry, I didn't catch that.",
-    "Does that answer your question?",
-    "You're welcome, my pleasure.",
-    "Yeah, yeah, exactly, right.",
-    "I think that's all, thanks for having me.",
-    "The connection is bad, you're breaking up.",
-    "Give me a second.",
-)
+from autocode.language import lexicon
+
+SMALL_TALK_WORDS = lexicon("en").small_talk
+PROTOTYPES = lexicon("en").prototypes
 
 
 @dataclass(frozen=True)
@@ -82,31 +57,47 @@ def small_talk_reasons(
     content_words: Sequence[Sequence[str | None]],
     prototype_similarity: np.ndarray | None = None,
     rule: SmallTalkRule = SmallTalkRule(),
+    languages: Sequence[str | None] | None = None,
+    thresholds: np.ndarray | None = None,
 ) -> list[str]:
     """For each text, why it is small talk, or "" when it is not.
 
     `content_words` are the texts' tokens as `autocode.cluster.keywords.tokenize` gives them
     (None where a stop word or filler was); `prototype_similarity` each text's cosine similarity
-    to its nearest prototype (None: the prototype rule is not applied).
+    to its nearest prototype of its language (None: the prototype rule is not applied);
+    `languages` each text's ISO 639-1 code, whose small-talk lexicon is used (None: English);
+    `thresholds` each text's prototype threshold (None: the rule's).
     """
+    codes = languages or [None] * len(texts)
     reasons = []
     for k, (text, tokens) in enumerate(zip(texts, content_words, strict=True)):
         reason = ""
         if len(text.split()) <= rule.max_words:
             words = [word for word in tokens if word]
-            known = [word for word in words if word in SMALL_TALK_WORDS]
+            small_talk = lexicon(codes[k]).small_talk
+            known = [word for word in words if word in small_talk]
             if not words:
                 reason = "no content words (only stop words and fillers)"
             elif len(known) >= rule.lexicon_share * len(words):
                 reason = "small-talk words: " + ", ".join(dict.fromkeys(known))
             elif prototype_similarity is not None:
                 similarity = float(prototype_similarity[k])
-                if similarity >= rule.prototype_similarity:
+                least = rule.prototype_similarity if thresholds is None else float(thresholds[k])
+                if similarity >= least:
                     reason = f"like small talk (similarity {similarity:.2f} to a prototype)"
         reasons.append(reason)
     return reasons
 
 
-def is_small_talk_phrase(phrase: str) -> bool:
-    """Whether every word of a phrase is in the small-talk lexicon (not a label for a code)."""
-    return all(word in SMALL_TALK_WORDS for word in phrase.split())
+def prototypes_for(language: str | None) -> tuple[str, ...]:
+    """The small-talk prototypes of a language; English ones for a language without a lexicon
+    (a multilingual embedder matches them across languages)."""
+    found = lexicon(language)
+    return found.prototypes if found.known else PROTOTYPES
+
+
+def is_small_talk_phrase(phrase: str, languages: Sequence[str | None] = (None,)) -> bool:
+    """Whether every word of a phrase is in the small-talk lexicon of one of `languages` (then
+    it is not a label for a code)."""
+    words = phrase.split()
+    return any(all(word in lexicon(code).small_talk for word in words) for code in languages)

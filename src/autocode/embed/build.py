@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autocode.embed.backends import BACKENDS, MANIFEST, artefact_dir, read_manifest
+from autocode.embed.backends import BUILDABLE, MANIFEST, artefact_dir, read_manifest
 from autocode.embed.identity import file_digest, model_identity, resolve_model_path
 from autocode.errors import AutocodeError, InputError
 from autocode.files import exclusive_lock
@@ -69,8 +69,8 @@ def build_backend(
     `only_tokens` (static only) distils just those vocabulary ids: for tests and experiments.
     `fit_texts` (static only) fits the token vectors to the network on those texts.
     """
-    if backend not in BACKENDS or backend == "torch":
-        raise InputError(backend, f"nothing to build; buildable: {BACKENDS[1:]}")
+    if backend not in BUILDABLE:
+        raise InputError(backend, f"nothing to build; buildable: {BUILDABLE}")
     folder = artefact_dir(model, backend)
     custom = custom_static(only_tokens, fit_texts)
     with exclusive_lock(folder.parent / f".{backend}.lock"):
@@ -181,7 +181,7 @@ def _hidden_size(source: Path) -> int:
 def built_backends(model: str | None = None) -> list[BuiltBackend]:
     """Each buildable backend of `model`: its folder and manifest, or why it cannot be used."""
     rows = []
-    for backend in BACKENDS[1:]:
+    for backend in BUILDABLE:
         folder = artefact_dir(model, backend)
         if not (folder / MANIFEST).is_file():
             rows.append(BuiltBackend(backend, folder, None, "not built"))

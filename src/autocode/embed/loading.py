@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from autocode.embed.backends import (
+    MULTILINGUAL,
     EncoderBackend,
     artefact_dir,
     check_backend_name,
@@ -21,6 +22,10 @@ from autocode.embed.identity import model_identity, resolve_model_path
 
 def backend_id(model: str | None, backend: str, device: str | None = None) -> str:
     """The cache id of `model`'s vectors through `backend` (see autocode.embed.backends)."""
+    if backend == MULTILINGUAL:
+        from autocode.embed.e5_backend import e5_identity
+
+        return e5_identity()
     base = model_identity(model)
     if backend == "torch":
         from autocode.embed.torch_backend import default_device
@@ -37,6 +42,10 @@ def load_backend(
     """Load `backend` for `model` once per process (and per device and thread count), building
     its files first if this machine has none yet."""
     check_backend_name(backend)
+    if backend == MULTILINGUAL:
+        from autocode.embed.e5_backend import E5Backend
+
+        return E5Backend(threads)
     if backend == "torch":
         from autocode.embed.torch_backend import TorchBackend
 

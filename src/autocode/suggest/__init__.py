@@ -27,9 +27,18 @@ from autocode.classify import (
     data_hash,
 )
 from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
-from autocode.embed import Embedder, EmbeddingCache, default_cache_path, model_identity
+from autocode.embed import (
+    Embedder,
+    EmbeddingCache,
+    backend_for_languages,
+    current_backend,
+    default_cache_path,
+    model_identity,
+    prefer_backend,
+)
 from autocode.errors import AutocodeError, InputError
 from autocode.io import read_many
+from autocode.language.notices import backend_notice, languages_of, lexicon_notices
 from autocode.models import (
     DEFAULT_MODEL,
     excerpts_from_corpus,
@@ -167,6 +176,10 @@ def suggest(
     if not transcripts:
         what = f"none of the {len(errors)} file(s) could be read" if errors else "no files found"
         raise NothingToCode(f"{what} in {', '.join(map(str, paths)) or 'no input'}", errors)
+    languages = languages_of(t.metadata for t in transcripts)
+    notices = lexicon_notices(languages)
+    if embedder is None and prefer_backend(backend_for_languages(languages)):
+        notices.append(backend_notice(languages, current_backend()))
     classifier, excerpts, warnings = load_model_and_excerpts(model_folder, corpus_dir)
     if embedder is None:
         cache = EmbeddingCache(default_cache_path()) if use_cache else None
@@ -192,7 +205,9 @@ def suggest(
                 **result.settings["model"],
             },
             "corpus": str(corpus_dir) if corpus_dir is not None else None,
+            "languages": languages,
             "warnings": warnings,
+            "notices": notices,
         }
     )
     return result
