@@ -43,6 +43,8 @@ from autocode.batch.results import BatchProgress, BatchResult
 from autocode.embed import Embedder, vector_space
 from autocode.errors import InputError, Terminated
 from autocode.io import read_many
+from autocode.language.notices import languages_of
+from autocode.models import prefer_backend_for
 from autocode.models.batch_model import BatchModel, load_batch_model
 from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig
 from autocode.store import Project, sha256_text
@@ -103,6 +105,8 @@ def code_transcripts(
     if batch_units < 1:
         raise ValueError("batch_units must be at least 1")
     transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
+    if model is None and backend is None:
+        prefer_backend_for(model_dir, languages_of(t.metadata for t in transcripts))
     model = model or load_batch_model(model_dir)
     fingerprint = model.fingerprint(segment_config)
     embedder = Embedder(model.classifier.embedder, device=device, backend=backend)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autocode.errors import InputError
-from autocode.language.detect import detect_language, primary_subtag, spoken_text
+from autocode.io.language import set_language
 from autocode.types import Transcript
 
 # suffix -> (module in autocode.io, the options its read() accepts)
@@ -32,7 +32,6 @@ _READERS: dict[str, tuple[str, frozenset[str]]] = {
     ".xlsx": ("survey", frozenset({"id_column", "text_column", "sheet"})),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted(_READERS))
-CONFIDENT_DETECTION = 0.99  # over a whole transcript the detector is rarely less sure
 _HINTS = {
     ".pdf": "export the transcript as .docx or .txt first",
     ".doc": "save it as .docx first",
@@ -60,35 +59,6 @@ def read(path: str | Path, *, language: str | None = None, **options: Any) -> Tr
         raise InputError(path, "is a folder; use read_many() for folders")
     module = importlib.import_module(f"autocode.io.{module_name}")
     return set_language(module.read(path, **options), language)
-
-
-def set_language(transcript: Transcript, language: str | None = None) -> Transcript:
-    """Record the transcript's language in `metadata["language"]`, and where it came from in
-    `metadata["language_source"]`: "given" (`language`), "file" (the language the file names),
-    or "detected" from what is said (with the detector's probability). Files name the wrong
-    language often enough (noScribe's German test interview says "English (en)") that a
-    confident detection of another language wins; the file's word is kept as
-    `metadata["file_language"]`. A text too short to tell keeps the file's language or none."""
-    metadata = transcript.metadata
-    if language:
-        metadata["language"], metadata["language_source"] = language, "given"
-        return transcript
-    named = metadata.get("language")
-    spans = [(turn.start, turn.end) for turn in transcript.turns]
-    guess = detect_language(spoken_text(transcript.text, spans))
-    named_code = primary_subtag(named)
-    if guess is None or (named_code is not None and named_code == guess.code):
-        if named:
-            metadata["language_source"] = "file"
-        return transcript
-    if named and guess.probability < CONFIDENT_DETECTION:
-        metadata["language_source"] = "file"
-        return transcript
-    if named:
-        metadata["file_language"] = named
-    metadata["language"], metadata["language_source"] = guess.code, "detected"
-    metadata["language_probability"] = guess.probability
-    return transcript
 
 
 def read_many(

@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from autocode.errors import InputError
+from autocode.io.language import set_language
 from autocode.io.refi_archive import ProjectArchive, decode_text, docx_plain_text
 from autocode.io.refi_model import DEFAULT_DATETIME, PROJECT_NS
 from autocode.io.refi_offsets import PositionMap, PositionModel, auto_detect, candidate_models
@@ -159,7 +160,7 @@ class SourceReader:
         description = (element.findtext(f"{_P}Description") or "").strip()
         if description:
             metadata["description"] = description
-        return Transcript(id=transcript_id, text=text, metadata=metadata), codings
+        return set_language(Transcript(id=transcript_id, text=text, metadata=metadata)), codings
 
     def _span(self, selection: etree._Element, transcript_id: str) -> tuple[int, int]:
         try:

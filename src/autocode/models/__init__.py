@@ -10,6 +10,7 @@ copies (`make package-data`; a test checks that they are equal).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,6 +73,28 @@ def resolve_corpus(spec: str | Path | None = None) -> Path:
     return _resolve(spec, DEFAULT_CORPUS, shipped_corpora(), "corpus")
 
 
+def prefer_backend_for(spec: str | Path | None, languages: Sequence[str] = ()) -> bool:
+    """Choose this process's embedding backend for a model and the languages of what it will
+    code, unless `--backend` chose one: a shipped model (retrained for any backend on first
+    use) takes the backend of the languages (multilingual for interviews not in English); a
+    model trained with the multilingual embedder takes it. True when the backend changed."""
+    import json
+
+    from autocode.embed import MULTILINGUAL, backend_for_languages, prefer_backend
+
+    folder = resolve_model(spec)
+    shipped = {path.resolve() for path in shipped_models().values()}
+    if folder.resolve() in shipped:
+        return prefer_backend(backend_for_languages(languages))
+    try:
+        card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # loading the model says what is wrong with it
+    if (card.get("embedder") or {}).get("backend") == MULTILINGUAL:
+        return prefer_backend(MULTILINGUAL)
+    return False
+
+
 def load_model(spec: str | Path | None = None, *, device: str | None = None) -> ThemeClassifier:
     """Load a classifier by name or folder, with its codebook and hand-coded excerpts.
 
@@ -79,6 +102,7 @@ def load_model(spec: str | Path | None = None, *, device: str | None = None) -> 
     its card names when that folder exists, else the error says how to retrain."""
     from autocode.classify import ThemeClassifier
 
+    prefer_backend_for(spec)
     folder = shipped_for_backend(resolve_model(spec))
     model = ThemeClassifier.load(folder, device=device)
     if model.excerpts_ is None:

@@ -82,10 +82,11 @@ class ProjectSelection:
         Training and evaluating read the coding while a batch run may be writing; only
         segmenting takes the writer lock (see `examples`).
         """
-        from autocode.embed import Embedder
+        from autocode.embed import Embedder, backend_for_languages, prefer_backend
         from autocode.store import Project
 
         with Project.open(self.project) as store:
+            prefer_backend(backend_for_languages(store.transcript_languages()))
             yield store, Embedder(cache=store)
 
     def selection(self, store: Project) -> CodingSelection:

@@ -60,6 +60,14 @@ class TranscriptStore(StoreBase):
                 yield _transcript_from_row(row[1:])
             last = rows[-1][0]
 
+    def transcript_languages(self) -> list[str]:
+        """The distinct ISO 639-1 codes of the transcripts' languages ("en" when unknown)."""
+        found = (
+            primary_subtag(json.loads(row[0]).get("language") if row[0] else None) or "en"
+            for row in self._conn.execute("SELECT metadata FROM transcripts ORDER BY rowid")
+        )
+        return list(dict.fromkeys(found))
+
     def add_units(self, transcript_id: str, units: Iterable[Unit]) -> None:
         """Set the transcript's units, replacing any earlier segmentation, in one transaction.
 

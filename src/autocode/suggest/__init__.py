@@ -30,11 +30,9 @@ from autocode.cluster import ClusterConfig, CodeSet, find_candidate_codes
 from autocode.embed import (
     Embedder,
     EmbeddingCache,
-    backend_for_languages,
     current_backend,
     default_cache_path,
     model_identity,
-    prefer_backend,
 )
 from autocode.errors import AutocodeError, InputError
 from autocode.io import read_many
@@ -43,6 +41,7 @@ from autocode.models import (
     DEFAULT_MODEL,
     excerpts_from_corpus,
     load_model,
+    prefer_backend_for,
     resolve_corpus,
     resolve_model,
 )
@@ -178,7 +177,7 @@ def suggest(
         raise NothingToCode(f"{what} in {', '.join(map(str, paths)) or 'no input'}", errors)
     languages = languages_of(t.metadata for t in transcripts)
     notices = lexicon_notices(languages)
-    if embedder is None and prefer_backend(backend_for_languages(languages)):
+    if embedder is None and prefer_backend_for(model_folder, languages):
         notices.append(backend_notice(languages, current_backend()))
     classifier, excerpts, warnings = load_model_and_excerpts(model_folder, corpus_dir)
     if embedder is None:
