@@ -97,6 +97,7 @@ def code(
     id_column: str | None = reading.ID_COLUMN,
     text_column: str | None = reading.TEXT_COLUMN,
     sheet: str | None = reading.SHEET,
+    language: str | None = reading.LANGUAGE,
 ) -> None:
     """Code every transcript with a saved classifier; re-running resumes where a run stopped."""
     from autocode.batch import DEFAULT_BATCH_UNITS, DEFAULT_SEGMENT_CONFIG, code_transcripts
@@ -125,7 +126,7 @@ def code(
             wait=wait,
             report=report,
             progress=_ProgressBar(progress),
-            read_options=reading.read_options(id_column, text_column, sheet),
+            read_options=reading.read_options(id_column, text_column, sheet, language),
             backend=backend,
             cluster=cluster,
         )

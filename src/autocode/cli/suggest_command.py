@@ -95,6 +95,7 @@ def suggest(
     id_column: str | None = reading.ID_COLUMN,
     text_column: str | None = reading.TEXT_COLUMN,
     sheet: str | None = reading.SHEET,
+    language: str | None = reading.LANGUAGE,
     keep_small_talk: bool = typer.Option(
         False,
         "--keep-small-talk",
@@ -155,7 +156,7 @@ def suggest(
                 strict=strict,
                 use_cache=cache,
                 progress=steps,
-                read_options=reading.read_options(id_column, text_column, sheet),
+                read_options=reading.read_options(id_column, text_column, sheet, language),
             )
             steps("writing", None)
             files = write_suggestions(result, out, command=command)

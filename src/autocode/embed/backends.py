@@ -105,9 +105,12 @@ def vector_space(model_id: str) -> str:
 def backend_hint(card_embedder: dict, installed: str) -> str:
     """What a model card's embedder entry tells a user whose backend gives other vectors
     ("" when the card names another model altogether)."""
-    if str(card_embedder.get("id", "")).partition("+")[0] != installed.partition("+")[0]:
-        return ""
     backend = card_embedder.get("backend")
+    multilingual = MULTILINGUAL in (backend, current_backend())
+    if not multilingual and (
+        str(card_embedder.get("id", "")).partition("+")[0] != installed.partition("+")[0]
+    ):
+        return ""
     trained = f"--backend {backend}" if backend else "the backend it was trained with"
     return (
         f"; run with {trained}, or train a classifier with this backend "

@@ -19,6 +19,10 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 # C0 controls other than tab, newline, vertical tab, form feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Multi-byte UTF-8 characters: a file with several of them that is still not valid UTF-8 was
+# pasted together from files in two encodings; read as Windows-1252 it would come out garbled.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+_MIXED_EVIDENCE = 3
 _NEWLINES = re.compile(r"\r\n?|\u2028|\u2029|\x85")
 
 
@@ -89,8 +93,13 @@ def _decode(data: bytes, path: str | Path) -> tuple[str, str]:
         raise InputError(path, "looks like a binary file, not text (it contains NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if len(_UTF8_SEQUENCE.findall(data)) >= _MIXED_EVIDENCE:
+            raise InputError(
+                path,
+                f"mixes UTF-8 with another encoding (invalid UTF-8 at byte {error.start}, valid "
+                "UTF-8 elsewhere): it cannot be read exactly; save it as UTF-8",
+            ) from None
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:

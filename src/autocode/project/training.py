@@ -302,5 +302,9 @@ def card_sections(examples: UnitExamples, project: Project) -> dict[str, Any]:
     """The model card section on what the model was trained on (the codebook comes from
     `ThemeClassifier.describe`)."""
     return {
-        "training_data": {"project": str(project.path.resolve()), **examples.describe()},
+        "training_data": {
+            "project": str(project.path.resolve()),
+            "languages": project.transcript_languages(),
+            **examples.describe(),
+        },
     }
