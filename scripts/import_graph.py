@@ -23,7 +23,14 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "autocode"
 # packages never import one another.
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundation": (
-        "types", "errors", "versions", "files", "numeric", "bootstrap", "data", "language",
+        "types",
+        "errors",
+        "versions",
+        "files",
+        "numeric",
+        "bootstrap",
+        "data",
+        "language",
     ),
     "stages": (
         "io",
