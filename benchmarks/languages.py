@@ -260,7 +260,6 @@ def interview_run(path: Path, language: str, backend: str, segment_language: str
     seconds = time.perf_counter() - started
     units = result.units
     membership = [row for row in result.codes.membership]
-    stops = stop_words(language if segment_language == "auto" else "en")
     own_stops = stop_words(language)
     small_talk_words = lexicon(language).small_talk | lexicon("en").small_talk
     text = read(path).text.casefold()
@@ -295,7 +294,7 @@ def interview_run(path: Path, language: str, backend: str, segment_language: str
         if labels
         else None,
         "labels": labels,
-        "stop_word_list": "English" if stops is not own_stops else language,
+        "stop_word_list": language if segment_language == "auto" else "en",
         "seconds": round(seconds, 1),
         "units_per_second": round(len(units) / seconds, 1),
     }

@@ -43,7 +43,7 @@ from autocode.batch.results import BatchProgress, BatchResult
 from autocode.embed import Embedder, vector_space
 from autocode.errors import InputError, Terminated
 from autocode.io import read_many
-from autocode.language.notices import languages_of
+from autocode.language import languages_of
 from autocode.models import prefer_backend_for
 from autocode.models.batch_model import BatchModel, load_batch_model
 from autocode.segment import DEFAULT_SEGMENT_CONFIG, SegmentConfig

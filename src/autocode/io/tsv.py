@@ -42,6 +42,7 @@ def looks_tab_separated(text: str) -> bool:
 
 def tab_separated_transcript(path: Path, fmt: str, text: str, **metadata: object) -> Transcript:
     rows: list[Row] = []
+    first = True
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -52,10 +53,9 @@ def tab_separated_transcript(path: Path, fmt: str, text: str, **metadata: object
                 f"line {number} is not `speaker<TAB>text` (no tab, or a speaker cell "
                 f"over {_MAX_SPEAKER} characters)",
             )
-        cells = line.split("\t")
-        if not rows and number == _first_line(text) and speaker.casefold() in _HEADER_NAMES:
-            continue
-        rows.append(Row(speaker, cells[-1] if len(cells) > 1 else ""))
+        header, first = first and speaker.casefold() in _HEADER_NAMES, False
+        if not header:
+            rows.append(Row(speaker, line.split("\t")[-1]))
     return rows_transcript(path, fmt, rows, **metadata)
 
 
@@ -65,10 +65,3 @@ def _speaker_cell(line: str) -> str | None:
     if not tab or not speaker or len(speaker) > _MAX_SPEAKER:
         return None
     return speaker
-
-
-def _first_line(text: str) -> int:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            return number
-    return 0

@@ -7,7 +7,12 @@
   to spaCy's stop words where spaCy has them and to the embedder alone otherwise.
 """
 
-from autocode.language.detect import LanguageGuess, detect_language, primary_subtag
+from autocode.language.detect import (
+    LanguageGuess,
+    detect_language,
+    languages_of,
+    primary_subtag,
+)
 from autocode.language.lexicon import (
     DEFAULT_LANGUAGE,
     LEXICON_LANGUAGES,
@@ -25,6 +30,7 @@ __all__ = [
     "all_interviewer_roles",
     "all_participant_roles",
     "detect_language",
+    "languages_of",
     "lexicon",
     "primary_subtag",
 ]

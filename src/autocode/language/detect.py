@@ -10,6 +10,7 @@ guess: a greeting alone says too little.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -62,3 +63,8 @@ def primary_subtag(tag: object) -> str | None:
 def spoken_text(text: str, spans: list[tuple[int, int]]) -> str:
     """The text of the turns (what was said, without labels and headers), or all of it."""
     return "\n".join(text[start:end] for start, end in spans) if spans else text
+
+
+def languages_of(metadata: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The distinct ISO 639-1 codes of transcripts' metadata, in order ("en" when unknown)."""
+    return list(dict.fromkeys(primary_subtag(m.get("language")) or "en" for m in metadata))

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from autocode.language.detect import primary_subtag
 from autocode.language.lexicon import lexicon
-
-
-def languages_of(metadata: Iterable[dict]) -> list[str]:
-    """The distinct ISO 639-1 codes of transcripts' metadata, in order ("en" when unknown)."""
-    return list(dict.fromkeys(primary_subtag(m.get("language")) or "en" for m in metadata))
 
 
 def lexicon_notices(languages: Iterable[str]) -> list[str]:

@@ -41,6 +41,11 @@ def shipped_models() -> dict[str, Path]:
     return _shipped("models", is_model_folder)
 
 
+def is_shipped(folder: Path) -> bool:
+    """Whether `folder` is one of the models shipped inside the package."""
+    return folder.resolve() in {path.resolve() for path in shipped_models().values()}
+
+
 def shipped_corpora() -> dict[str, Path]:
     return _shipped("corpus", lambda folder: (folder / "excerpts.csv").is_file())
 
@@ -83,8 +88,7 @@ def prefer_backend_for(spec: str | Path | None, languages: Sequence[str] = ()) -
     from autocode.embed import MULTILINGUAL, backend_for_languages, prefer_backend
 
     folder = resolve_model(spec)
-    shipped = {path.resolve() for path in shipped_models().values()}
-    if folder.resolve() in shipped:
+    if is_shipped(folder):
         return prefer_backend(backend_for_languages(languages))
     try:
         card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
@@ -115,8 +119,7 @@ def shipped_for_backend(folder: Path) -> Path:
     static), that model retrained on its corpus with this backend: trained on first use (seconds
     on the seed corpus), once under a lock, and cached beside the backend's files. A user's own
     model is returned as it is, so it still refuses other vectors with the hint to retrain."""
-    shipped = {path.resolve() for path in shipped_models().values()}
-    if folder.resolve() not in shipped:
+    if not is_shipped(folder):
         return folder
     import json
 

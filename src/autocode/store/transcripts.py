@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from autocode.errors import InputError
-from autocode.language import primary_subtag
+from autocode.language import languages_of, primary_subtag
 from autocode.store.base import StoreBase, sha256_text, to_json, utc_now
 from autocode.types import Transcript, Turn, Unit
 
@@ -62,11 +62,8 @@ class TranscriptStore(StoreBase):
 
     def transcript_languages(self) -> list[str]:
         """The distinct ISO 639-1 codes of the transcripts' languages ("en" when unknown)."""
-        found = (
-            primary_subtag(json.loads(row[0]).get("language") if row[0] else None) or "en"
-            for row in self._conn.execute("SELECT metadata FROM transcripts ORDER BY rowid")
-        )
-        return list(dict.fromkeys(found))
+        rows = self._conn.execute("SELECT metadata FROM transcripts ORDER BY rowid")
+        return languages_of(json.loads(row[0]) if row[0] else {} for row in rows)
 
     def add_units(self, transcript_id: str, units: Iterable[Unit]) -> None:
         """Set the transcript's units, replacing any earlier segmentation, in one transaction.
@@ -99,12 +96,7 @@ class TranscriptStore(StoreBase):
         return str(row[0]), primary_subtag(metadata.get("language"))
 
     def _text(self, transcript_id: str) -> str:
-        row = self._conn.execute(
-            "SELECT text FROM transcripts WHERE id = ?", (transcript_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(f"no transcript {transcript_id!r} in the project")
-        return str(row[0])
+        return self._text_and_language(transcript_id)[0]
 
     def _put_transcript(self, transcript: Transcript, discard_human_codings: bool) -> AddResult:
         conn = self._conn

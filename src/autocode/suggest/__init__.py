@@ -36,7 +36,8 @@ from autocode.embed import (
 )
 from autocode.errors import AutocodeError, InputError
 from autocode.io import read_many
-from autocode.language.notices import backend_notice, languages_of, lexicon_notices
+from autocode.language import languages_of
+from autocode.language.notices import backend_notice, lexicon_notices
 from autocode.models import (
     DEFAULT_MODEL,
     excerpts_from_corpus,
