@@ -319,8 +319,12 @@ def english_seed(cache: EmbeddingCache) -> dict[str, Any]:
         use_backend(backend)
         method = classifier_method(corpus, Embedder(cache=cache), SHIPPED, "theme-classifier")
         summary = summarise(corpus, cross_validate(corpus, method), n_resamples=200)
-        macro = next(row for row in summary["excerpt_level"] if row["label"] == "macro")
-        result[name] = {"macro_kappa": round(float(macro["kappa"]), 3)}
+        macro = next(
+            row
+            for row in summary["excerpt_level"]
+            if row["label"] == "macro" and row["metric"] == "kappa"
+        )
+        result[name] = {"macro_kappa": round(float(macro["estimate"]), 3)}
     use_backend(None)
     return result
 
