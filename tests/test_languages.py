@@ -75,6 +75,21 @@ def test_interviewer_roles_are_recognised_in_several_languages() -> None:
         assert not looks_like_interviewer(name), name
 
 
+def test_role_labels_of_other_languages_are_speakers_even_once(tmp_path: Path) -> None:
+    path = tmp_path / "intervista.txt"
+    path.write_text(
+        "Intervistatore: Come ha iniziato a lavorare in fabbrica, e quando?\n\n"
+        "Intervistata: Ho iniziato nel 1975, dopo la scuola media, perché mio padre lavorava già "
+        "lì da anni.\n",
+        encoding="utf-8",
+    )
+    transcript = read(path)
+    assert [turn.speaker for turn in transcript.turns] == ["Intervistatore", "Intervistata"]
+    units = segment(transcript, SegmentConfig(coherence=False))
+    assert {unit.speaker for unit in units} == {"Intervistata"}
+    assert looks_like_interviewer("Interviewer(in)")
+
+
 def test_a_tab_separated_transcript_reads_with_exact_offsets(tmp_path: Path) -> None:
     path = tmp_path / "talk.tsv"
     path.write_text(

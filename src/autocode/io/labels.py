@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from autocode.io.speakers import clean_label, speaker_key
+from autocode.language import all_interviewer_roles, all_participant_roles
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _BRACKETED_TS = rf"[\[(]{_TS}[\])]"
@@ -46,10 +47,14 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-ROLE_WORDS = _word_set(
-    """interviewer interviewee interviewers participant participants respondent moderator
-    facilitator speaker host guest researcher student teacher child parent patient doctor nurse
-    question answer q a i r p int resp ie ir iv child caregiver clinician"""
+ROLE_WORDS = (
+    _word_set(
+        """interviewer interviewee interviewers participant participants respondent moderator
+        facilitator speaker host guest researcher student teacher child parent patient doctor
+        nurse question answer q a i r p int resp ie ir iv child caregiver clinician"""
+    )
+    | frozenset(all_interviewer_roles())  # "Intervistatore", "Entrevistadora", "Befragte"
+    | frozenset(all_participant_roles())
 )
 # Line-initial words followed by a colon that introduce something other than a speaker.
 NOT_SPEAKERS = _word_set(
