@@ -27,8 +27,6 @@ from typing import Any
 from autocode.errors import InputError
 from autocode.language import DEFAULT_LANGUAGE, lexicon
 
-FILLER_WORDS = lexicon("en").fillers
-FILLER_PHRASES = lexicon("en").filler_phrases
 WORD = re.compile(r"[^\W\d_][^\W_]*")
 PLACEHOLDER = re.compile(r"x{2,}|redacted|anonymi[sz]ed")
 
