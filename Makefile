@@ -72,15 +72,20 @@ benchmark-finetune: $(DEV_STAMP)
 package-data:
 	rm -rf src/autocode/data/models src/autocode/data/corpus
 	mkdir -p src/autocode/data/models src/autocode/data/corpus
-	cp -R models/seed-themes src/autocode/data/models/
+	cp -R models/seed-themes models/seed-stages src/autocode/data/models/
 	cp -R corpus/seed src/autocode/data/corpus/
 
-# Retrain the shipped classifier on the seed corpus, with its cross-validated agreement on the card.
+# Retrain the shipped classifiers (themes, and the 59 stage-coded quotes and paraphrases) on the
+# seed corpus, each with its cross-validated agreement on the card.
 seed-model: $(RUNTIME_STAMP)
 	$(MAKE) package-data
 	$(BIN)/autocode evaluate --corpus seed --json reports/seed-evaluation.json -q > /dev/null
 	$(BIN)/autocode train --corpus seed --out models/seed-themes \
 		--evaluation reports/seed-evaluation.json
+	$(BIN)/autocode evaluate --corpus seed --codebook stages \
+		--json reports/seed-stages-evaluation.json -q > /dev/null
+	$(BIN)/autocode train --corpus seed --codebook stages --out models/seed-stages \
+		--evaluation reports/seed-stages-evaluation.json
 	$(MAKE) package-data
 
 clean:

@@ -136,3 +136,31 @@ def test_bad_corpus_gives_one_line_exit_2_and_writes_nothing(tmp_path: Path, cas
     assert "Traceback" not in completed.stderr
     assert not output.exists()
     assert not output.parent.exists()
+
+
+def test_the_stage_layer_reads_stages_where_themes_were() -> None:
+    seed = load_corpus(SEED)
+    stages = seed.layer("stages")
+    assert seed.layers == ["themes", "stages"] and seed.layer("themes") is seed
+    assert stages.codebook.name == "Papineni & Lind (2023) ML lifecycle stages"
+    assert stages.theme_ids == [
+        "requirement_analysis",
+        "data_management",
+        "benchmarking_metrics",
+        "user_acceptance_testing",
+        "privacy_policy",
+    ]
+    texts, labels, _ = stages.theme_examples()
+    assert len(texts) == 32 and (labels.sum(axis=1) == 1).all()  # one stage per quote
+    assert labels.sum().to_dict()["requirement_analysis"] == 8
+    weak = stages.weak_examples()
+    assert len(weak.texts) == 27 + 5 * 2  # stage paraphrases, each stage's name and definition
+    stated = stages.participant_themes()
+    assert stated is not None and stated.loc["P6"].sum() == 5 and stated.loc["P1"].sum() == 0
+
+
+def test_an_unknown_layer_is_one_input_error() -> None:
+    with pytest.raises(
+        InputError, match="has no codebook 'tasks'; it codes excerpts with themes, stages"
+    ):
+        load_corpus(SEED).layer("tasks")

@@ -39,7 +39,11 @@ def _same_tree(left: Path, right: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     ("source", "packaged"),
-    [("models/seed-themes", "models/seed-themes"), ("corpus/seed", "corpus/seed")],
+    [
+        ("models/seed-themes", "models/seed-themes"),
+        ("models/seed-stages", "models/seed-stages"),
+        ("corpus/seed", "corpus/seed"),
+    ],
 )
 def test_packaged_copy_equals_its_source(source: str, packaged: str) -> None:
     problems = _same_tree(ROOT / source, data_folder() / packaged)
@@ -53,7 +57,8 @@ def test_names_resolve_to_package_data_from_any_folder(
     assert resolve_model("seed-themes") == resolve_model(None) == shipped_models()["seed-themes"]
     assert resolve_model("seed-themes").is_relative_to(data_folder())
     assert (resolve_corpus("seed") / "excerpts.csv").is_file()
-    with pytest.raises(InputError, match=r"no shipped model of that name \(seed-themes\)"):
+    shipped = r"no shipped model of that name \(seed-stages, seed-themes\)"
+    with pytest.raises(InputError, match=shipped):
         resolve_model("seed-theme")
     with pytest.raises(InputError, match="no corpus folder here"):
         resolve_corpus("models/nothing")
@@ -129,8 +134,15 @@ def test_models_command_lists_shipped_and_given_folders(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["models", str(tmp_path / "mine"), "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)
-    assert [(m["name"], m["shipped"]) for m in listed] == [("seed-themes", True), ("copy", False)]
-    assert listed[0]["embedder"].startswith("all-MiniLM-L6-v2@")
-    assert listed[0]["n_excerpts"] == 129 and 0 < listed[0]["macro_kappa"] < 1
-    assert "corpus seed" in listed[0]["trained_on"]
-    assert len(find_models([])) == 1
+    assert [(m["name"], m["shipped"]) for m in listed] == [
+        ("seed-stages", True),
+        ("seed-themes", True),
+        ("copy", False),
+    ]
+    stages, themes = listed[0], listed[1]
+    assert themes["embedder"].startswith("all-MiniLM-L6-v2@")
+    assert themes["n_excerpts"] == 129 and 0 < themes["macro_kappa"] < 1
+    assert "corpus seed" in themes["trained_on"]
+    assert stages["codebook"] == "Papineni & Lind (2023) ML lifecycle stages"
+    assert stages["n_excerpts"] == 32 and 0 < stages["macro_kappa"] < 1
+    assert len(find_models([])) == 2

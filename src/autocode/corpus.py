@@ -10,6 +10,11 @@ Layout of a corpus folder (corpus/seed is the seed study's):
 
 Every file is validated on load; a problem raises InputError naming the file, row and problem.
 Rows are numbered as a spreadsheet shows them: the header is row 1.
+
+A corpus may code its excerpts with two codebooks (the seed study's themes and lifecycle stages).
+`Corpus.layer("stages")` is the same corpus seen through its stage codebook: every method that
+reads themes (examples, weak examples, participant table) then reads stages, so training and
+cross-validation work on either codebook unchanged.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ EXCERPT_COLUMNS = ("excerpt_id", "participant", "text", "themes", "stage")
 PARAPHRASE_COLUMNS = ("paraphrase_id", "participants", "text", "themes")
 PARTICIPANT_COLUMNS = ("participant", "themes")
 PARTICIPANT_ID = re.compile(r"^[A-Za-z][\w.-]*$")
+THEMES, STAGES = "themes", "stages"
+LAYERS = (THEMES, STAGES)
 
 
 def split_ids(cell: str) -> list[str]:
@@ -139,10 +146,52 @@ class Corpus:
     excerpts: pd.DataFrame
     paraphrases: pd.DataFrame | None
     participants: pd.DataFrame | None
+    layer_name: str = THEMES
 
     @property
     def theme_ids(self) -> list[str]:
         return self.codebook.ids
+
+    @property
+    def layers(self) -> list[str]:
+        """The codebooks this corpus codes its excerpts with: themes, and stages when it has any."""
+        return [THEMES, STAGES] if self.stages else [THEMES]
+
+    def layer(self, name: str) -> Corpus:
+        """This corpus coded by one of its codebooks ("themes" or "stages"): for "stages" the
+        stage codebook takes the themes' place and each row's stage its themes, so everything
+        that trains or evaluates on themes works on stages. InputError for an unknown name."""
+        if name not in self.layers:
+            raise InputError(
+                self.directory,
+                f"has no codebook {name!r}; it codes excerpts with {', '.join(self.layers)}",
+            )
+        if name == self.layer_name:
+            return self
+        if self.layer_name != THEMES:
+            raise ValueError("layer() is read from the themes view of a corpus")
+        document = dict(self.codebook_document)
+        document["themes"] = list(document.get("stages") or [])
+        name_of_stages = document.get("stages_name") or f"{self.codebook.name}: stages"
+        stages = Codebook(name=str(name_of_stages), codes=list(self.stages))
+
+        def stage_as_themes(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
+            if frame is None:
+                return None
+            view = frame.copy()
+            view["themes"] = view[column] if column in view.columns else ""
+            return view
+
+        return Corpus(
+            directory=self.directory,
+            codebook=stages,
+            stages=[],
+            codebook_document=document,
+            excerpts=stage_as_themes(self.excerpts, "stage"),  # type: ignore[arg-type]
+            paraphrases=stage_as_themes(self.paraphrases, "stage"),
+            participants=stage_as_themes(self.participants, "stages"),
+            layer_name=name,
+        )
 
     def utterances(self) -> pd.DataFrame:
         """One row per distinct utterance: rows marked `duplicate_of` are merged into the first
@@ -240,11 +289,14 @@ def load_corpus(directory: str | Path) -> Corpus:
     participants_path = folder / "participants.csv"
     if participants_path.is_file():
         participants = read_csv_strict(participants_path, PARTICIPANT_COLUMNS)
-        for i, row in enumerate(participants.itertuples(index=False)):
-            unknown = [t for t in split_ids(row.themes) if t not in theme_ids]
+        for i, record in enumerate(participants.to_dict(orient="records")):
+            unknown = [t for t in split_ids(record["themes"]) if t not in theme_ids]
+            unknown += [s for s in split_ids(record.get("stages", "")) if s not in stage_ids]
             if unknown:
                 raise InputError(
-                    participants_path, f"unknown theme id(s) {', '.join(unknown)}", row=i + 2
+                    participants_path,
+                    f"unknown theme or stage id(s) {', '.join(unknown)}",
+                    row=i + 2,
                 )
     return Corpus(
         directory=folder,

@@ -53,7 +53,8 @@ def evaluate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
     backend: str | None = BACKEND,
 ) -> None:
-    """Cross-validate the theme classifier by participant and print agreement as Markdown.
+    """Cross-validate the classifier by participant and print agreement as Markdown
+    (--codebook stages: the seed's lifecycle stages instead of its themes).
 
     With --project: agreement of a saved --model, or of --cross-validate training, with a
     coder's coding of the project's transcripts, per code at unit and character level.
@@ -79,14 +80,14 @@ def evaluate(
         )
         _write_outputs(document, render_markdown(document), json_path, markdown_path)
         return
-    from autocode.corpus import load_corpus
+    from autocode.corpus import THEMES, load_corpus
     from autocode.embed import Embedder
     from autocode.evaluation import evaluation_document
     from autocode.evaluation.methods import baseline_methods, classifier_method
     from autocode.models import resolve_corpus
     from autocode.report.evaluation import render_markdown
 
-    loaded = load_corpus(resolve_corpus(corpus))
+    loaded = load_corpus(resolve_corpus(corpus)).layer(codebook or THEMES)
     embedder = Embedder()
     methods = [classifier_method(loaded, embedder)]
     if baselines:

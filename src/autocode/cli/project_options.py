@@ -14,7 +14,10 @@ CODER_PREFIX = typer.Option(
     None, "--coder-prefix", help="Project: pool every coder whose name starts with this (human:)."
 )
 CODEBOOK = typer.Option(
-    None, "--codebook", help="Project: the codebook (needed when the project holds several)."
+    None,
+    "--codebook",
+    help="The codebook: of a corpus, themes (default) or stages; of a project, its name "
+    "(needed when the project holds several).",
 )
 CODES = typer.Option(
     None, "--codes", help="Project: only these codes (ids or names, comma-separated)."

@@ -55,15 +55,22 @@ def train(
         )
         _train_on_project(selection, out, status)
         return
+    from autocode.corpus import THEMES
     from autocode.embed import Embedder
     from autocode.evaluation.methods import SHIPPED
     from autocode.models import train_on_corpus
     from autocode.models.modelcard import card_metrics
 
     with status.status("training"):
-        model = train_on_corpus(corpus, Embedder())
+        model = train_on_corpus(corpus, Embedder(), codebook or THEMES)
     metrics = card_metrics(evaluation, model.training_["data_sha256"]) if evaluation else {}
-    model.save(out, metrics=metrics, corpus=str(corpus), settings=SHIPPED.__dict__)
+    model.save(
+        out,
+        metrics=metrics,
+        corpus=str(corpus),
+        corpus_codebook=codebook or THEMES,
+        settings=SHIPPED.__dict__,
+    )
     status.print(f"saved {out}")
 
 

@@ -184,10 +184,14 @@ def corpus_facts(corpus: Corpus) -> dict[str, Any]:
     texts, labels, groups = corpus.theme_examples()
     return {
         "name": corpus.codebook.name,
+        "codebook": corpus.layer_name,
         "path": str(corpus.directory),
         "n_rows": len(corpus.excerpts),
         "n_utterances": len(corpus.utterances()),
         "n_theme_coded": len(texts),
+        "n_paraphrases_coded": 0
+        if corpus.paraphrases is None
+        else int((corpus.paraphrases["themes"].str.strip() != "").sum()),
         "n_participants": len(set(groups)),
         "theme_ids": corpus.theme_ids,
         "themes": [{"id": c.id, "name": c.name} for c in corpus.codebook.codes],

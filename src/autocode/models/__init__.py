@@ -154,22 +154,28 @@ def _train_shipped_once(source: Path, card: dict[str, Any], target: Path, embedd
             flush=True,
         )
         corpus_name = str(card.get("corpus") or DEFAULT_CORPUS)
-        model = train_on_corpus(corpus_name, embedder)
+        layer = str(card.get("corpus_codebook") or "themes")
+        model = train_on_corpus(corpus_name, embedder, layer)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as work:
             staging = Path(work) / target.name
             model.save(
-                staging, corpus=corpus_name, settings=SHIPPED.__dict__, trained_for=source.name
+                staging,
+                corpus=corpus_name,
+                corpus_codebook=layer,
+                settings=SHIPPED.__dict__,
+                trained_for=source.name,
             )
             staging.rename(target)
 
 
-def train_on_corpus(corpus: str | Path, embedder: Any) -> ThemeClassifier:
+def train_on_corpus(corpus: str | Path, embedder: Any, codebook: str = "themes") -> ThemeClassifier:
     """The shipped classifier configuration trained on a whole hand-coded corpus (by name or
-    folder), with its codebook and excerpts attached: what `autocode train --corpus` saves."""
+    folder) and one of its codebooks (themes or stages), with that codebook and the excerpts
+    attached: what `autocode train --corpus` saves."""
     from autocode.corpus import load_corpus
     from autocode.evaluation.methods import train_classifier
 
-    loaded = load_corpus(resolve_corpus(corpus))
+    loaded = load_corpus(resolve_corpus(corpus)).layer(codebook)
     model = train_classifier(loaded, embedder)
     return model.describe(loaded.codebook, excerpts_from_corpus(loaded, model.theme_ids_))
 
@@ -189,7 +195,8 @@ def _legacy_excerpts(folder: Path, model: ThemeClassifier) -> list[ModelExcerpt]
         )
     from autocode.corpus import load_corpus
 
-    return excerpts_from_corpus(load_corpus(corpus_dir), model.theme_ids_)
+    layer = str(model.card_.get("corpus_codebook") or "themes")
+    return excerpts_from_corpus(load_corpus(corpus_dir).layer(layer), model.theme_ids_)
 
 
 def excerpts_from_corpus(corpus: Any, theme_ids: list[str] | None = None) -> list[ModelExcerpt]:

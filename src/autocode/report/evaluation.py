@@ -98,13 +98,21 @@ def participant_table(document: dict[str, Any], summary: dict[str, Any]) -> str:
 
 def render_markdown(document: dict[str, Any]) -> str:
     corpus, protocol = document["corpus"], document["protocol"]
+    kind = "stage" if corpus.get("codebook") == "stages" else "theme"
     parts = [
-        f"# Theme classifier evaluation: {corpus['name']}",
+        f"# {kind.capitalize()} classifier evaluation: {corpus['name']}",
         "",
-        f"{corpus['n_theme_coded']} theme-coded utterances from {corpus['n_participants']} "
+        f"{corpus['n_theme_coded']} {kind}-coded utterances from {corpus['n_participants']} "
         f"participants ({corpus['n_rows']} excerpt rows, duplicates merged). "
         f"{protocol['cross_validation']}; {protocol['thresholds']}. "
-        f"95% intervals: {protocol['intervals']}.",
+        f"95% intervals: {protocol['intervals']}."
+        + (
+            f" The {kind} layer rests on {corpus['n_theme_coded']} quotes and "
+            f"{corpus.get('n_paraphrases_coded', 0)} researcher paraphrases (weak examples): "
+            "read its numbers as rough."
+            if kind == "stage"
+            else ""
+        ),
         "",
         "## Summary",
         "",
