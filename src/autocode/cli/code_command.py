@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -23,6 +24,9 @@ from autocode.cli import model_options, reading
 from autocode.cli.app import app, user_errors
 from autocode.cli.backend_option import BACKEND
 from autocode.types import Transcript
+
+if TYPE_CHECKING:
+    from autocode.batch import BatchResult
 
 
 class _ProgressBar:
@@ -66,7 +70,13 @@ class _ProgressBar:
 @user_errors
 def code(
     paths: list[Path] = typer.Argument(..., help="Transcript files or folders."),
-    model: str = model_options.MODEL,
+    models: list[str] = typer.Option(
+        [model_options.DEFAULT_MODEL],
+        "--model",
+        help="Classifier: a shipped model's name (see `autocode models`) or a model folder. "
+        "Repeat it to code with several codebooks (--model seed-themes --model seed-stages); "
+        "each codes into its own codebook.",
+    ),
     project: Path = typer.Option(..., "--project", help="Project folder (created if missing)."),
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the exports (default: PROJECT/exports)."
@@ -114,24 +124,42 @@ def code(
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=status, transient=True, disable=quiet) as progress:
-        result = code_transcripts(
-            paths,
-            model,
-            project,
-            out_dir=out,
-            segment_config=config,
-            batch_units=batch_units or DEFAULT_BATCH_UNITS,
-            strict=strict,
-            wait=wait,
-            report=report,
-            progress=_ProgressBar(progress),
-            read_options=reading.read_options(id_column, text_column, sheet, language),
-            backend=backend,
-            cluster=cluster,
-        )
+    names = list(dict.fromkeys(models))
+    results = []
+    for model in names:
+        model_out = out
+        if len(names) > 1:  # one export folder per codebook
+            model_out = (out or project / "exports") / Path(model).name
+        with Progress(*columns, console=status, transient=True, disable=quiet) as progress:
+            results.append(
+                code_transcripts(
+                    paths,
+                    model,
+                    project,
+                    out_dir=model_out,
+                    segment_config=config,
+                    batch_units=batch_units or DEFAULT_BATCH_UNITS,
+                    strict=strict,
+                    wait=wait,
+                    report=report,
+                    progress=_ProgressBar(progress),
+                    read_options=reading.read_options(id_column, text_column, sheet, language),
+                    backend=backend,
+                    cluster=cluster,
+                )
+            )
     if json_output:
-        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        documents = [result.to_dict() for result in results]
+        typer.echo(
+            json.dumps(
+                documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False
+            )
+        )
+    for result in results:
+        _say_done(result, status)
+
+
+def _say_done(result: BatchResult, status: Console) -> None:
     if not result.coded:
         status.print(
             f"nothing new to code: {len(result.skipped)} transcript(s) already coded "
