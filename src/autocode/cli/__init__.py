@@ -4,6 +4,7 @@ from autocode.cli import agreement_command as agreement_command
 from autocode.cli import backends_command as backends_command
 from autocode.cli import code_command as code_command
 from autocode.cli import evaluate_command, train_command
+from autocode.cli import matrix_command as matrix_command
 from autocode.cli import models_command as models_command
 from autocode.cli import project_commands as project_commands
 from autocode.cli import review_command as review_command

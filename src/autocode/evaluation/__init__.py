@@ -65,7 +65,7 @@ def cross_validate(corpus: Corpus, method: Method) -> CrossValidation:
     predicted = pd.DataFrame(0, index=truth.index, columns=truth.columns)
     folds = []
     started = time.perf_counter()
-    for held_out in sorted(set(groups), key=_participant_order):
+    for held_out in sorted(set(groups), key=participant_order):
         test = np.flatnonzero(group_array == held_out)
         train = np.flatnonzero(group_array != held_out)
         estimator = method.build()
@@ -104,7 +104,7 @@ def cross_validate(corpus: Corpus, method: Method) -> CrossValidation:
     )
 
 
-def _participant_order(participant: str) -> tuple[str, int]:
+def participant_order(participant: str) -> tuple[str, int]:
     digits = "".join(ch for ch in participant if ch.isdigit())
     return (participant.rstrip("0123456789"), int(digits) if digits else -1)
 

@@ -8,8 +8,9 @@
         project.finish_run(run, "done")
 
 Modules: schema (file checks, connection settings, migrations), lock (the writer lock),
-transcripts, codings, runs, embeddings, decisions, export (pandas/CSV/Parquet), project (the Project
-class), summary (what a project holds, read without opening it as a store).
+transcripts, codings, runs, embeddings, decisions, export (pandas/CSV/Parquet), tables (every unit
+and coding as columns, for queries), project (the Project class), summary (what a project holds,
+read without opening it as a store).
 """
 
 from autocode.store.base import sha256_text

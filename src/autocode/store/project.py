@@ -15,10 +15,11 @@ from autocode.store.embeddings import EmbeddingTable
 from autocode.store.export import CodingsExport
 from autocode.store.lock import ProjectLock
 from autocode.store.runs import RunStore
+from autocode.store.tables import TableReader
 from autocode.types import Coding, Transcript, Unit
 
 
-class Project(CodingsExport, RunStore, EmbeddingTable, DecisionStore):
+class Project(CodingsExport, RunStore, EmbeddingTable, DecisionStore, TableReader):
     """The state of an autocode project between runs: DIR/autocode.sqlite.
 
     Open with `Project.create(dir)` or `Project.open(dir)`, use as a context manager. Every
