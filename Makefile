@@ -26,22 +26,36 @@ install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
 
 demo: $(RUNTIME_STAMP)
-	# 1. Leave-one-participant-out agreement of the classifier and baselines with the seed study.
+	# 1. Leave-one-participant-out agreement of the classifiers and baselines with the seed study:
+	#    its themes, and its lifecycle stages (59 stage-coded quotes and paraphrases).
 	$(BIN)/autocode evaluate --corpus seed --json reports/seed-evaluation.json \
 		--markdown reports/seed-evaluation.md
-	# 2. Suggested codes for the example transcripts, with the shipped classifier.
+	$(BIN)/autocode evaluate --corpus seed --codebook stages -q \
+		--json reports/seed-stages-evaluation.json --markdown reports/seed-stages-evaluation.md > /dev/null
+	# 2. The paper's participant x theme and theme x stage tables, the authors' beside autocode's.
+	$(BIN)/autocode matrix --corpus seed -q --markdown reports/seed-matrix.md \
+		--html reports/seed-matrix.html --json reports/seed-matrix.json
+	# 3. Suggested codes for the example transcripts, with the shipped classifier.
 	$(BIN)/autocode suggest examples/transcripts --model seed-themes --out reports/suggest
-	# 3. The seed study's saturation curve.
+	# 4. The seed study's saturation curve.
 	$(BIN)/autocode saturation --coded corpus/seed/excerpts.csv --interview-column participant \
 		--code-column themes --order-by name --out reports/saturation
-	# 4. Batch-code the examples into a project (resumable) and export it for QDA tools.
-	$(BIN)/autocode code examples/transcripts --model seed-themes --project reports/project
+	# 5. Batch-code the examples with themes and stages into a project (resumable), query it,
+	#    and export it for QDA tools.
+	$(BIN)/autocode code examples/transcripts --model seed-themes --model seed-stages \
+		--project reports/project
+	$(BIN)/autocode matrix --project reports/project --codebook themes \
+		--csv reports/project-matrix.csv --html reports/project-matrix.html
+	$(BIN)/autocode matrix --project reports/project --rows code --row-codebook themes \
+		--codebook stages -q --csv reports/theme-x-stage.csv --json reports/theme-x-stage.json
 	$(BIN)/autocode export --project reports/project reports/examples.qdpx
 	@echo
-	@echo "Evaluation:      reports/seed-evaluation.md"
+	@echo "Evaluation:      reports/seed-evaluation.md, reports/seed-stages-evaluation.md"
+	@echo "Seed tables:     reports/seed-matrix.md (.html): the authors' and autocode's, differences marked"
 	@echo "Suggested codes: reports/suggest/report.html (units.csv, codes.csv beside it)"
 	@echo "Saturation:      reports/saturation/saturation.png"
 	@echo "Batch coding:    reports/project/exports/ and reports/examples.qdpx (open in NVivo, ATLAS.ti, MAXQDA, QualCoder)"
+	@echo "Matrix:          reports/project-matrix.html (participant x theme), reports/theme-x-stage.csv"
 	@echo "Review in the browser: .venv/bin/autocode review --project reports/project"
 
 test: $(DEV_STAMP)

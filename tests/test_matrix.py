@@ -216,3 +216,52 @@ def test_a_model_of_one_codebook_refuses_another(review_project: Path) -> None:
         check_review(review_project, model="seed-stages", codebook=themes, reviewer="ana")
     with pytest.raises(InputError, match="has no codings by model:seed-stages"):
         matrix_query(review_project, MatrixQuery(codebook=themes, coder="model:seed-stages"))
+
+
+@pytest.mark.slow
+def test_code_with_the_stage_model_beside_the_themes(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "P3_interview.txt").write_text((EXAMPLES / "P3_interview.txt").read_text())
+    project = tmp_path / "project"
+    result = CliRunner().invoke(
+        app,
+        ["code", str(folder), "--model", "seed-themes", "--model", "seed-stages"]
+        + ["--project", str(project), "--no-report", "-q", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)
+    assert [run["codebook"] for run in runs] == [
+        "Papineni & Lind (2023) ML deployment themes",
+        "Papineni & Lind (2023) ML lifecycle stages",
+    ]
+    assert [run["coder"].split("@")[0] for run in runs] == [
+        "model:seed-themes",
+        "model:seed-stages",
+    ]
+    for name in ("seed-themes", "seed-stages"):
+        assert (project / "exports" / name / "coded_units.csv").is_file()
+    table = matrix_frame(project, rows="code", row_codebook="themes", codebook="stages")
+    assert table.shape == (5, 5) and table.to_numpy().sum() > 0
+
+
+@pytest.mark.slow
+def test_the_seed_tables_put_autocode_beside_the_authors(tmp_path: Path) -> None:
+    paths = {kind: tmp_path / f"seed.{kind}" for kind in ("markdown", "json", "html")}
+    result = CliRunner().invoke(
+        app,
+        ["matrix", "--corpus", "seed", "-q"]
+        + [arg for kind, path in paths.items() for arg in (f"--{kind}", str(path))],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(paths["json"].read_text())
+    authors = document["participant_theme"]["authors"]
+    assert list(authors) == [f"P{i}" for i in range(1, 13)]  # P13-P15 are withheld
+    assert authors["P3"]["T4"] == 0 and authors["P3"]["T5"] == 1  # "Themes 1, 2, 3, and 5"
+    assert document["theme_stage"]["authors"]["T2"]["requirement_analysis"] == 8
+    agreement = document["agreement"]
+    assert agreement["participant_theme"]["cells"] == 60
+    assert agreement["participant_stage_theme_links"]["cells"] == 10 * 5 * 5
+    markdown = paths["markdown"].read_text()
+    assert "## Participant x theme" in markdown and "32 quotes and 27 paraphrases" in markdown
+    assert "<script" not in paths["html"].read_text()

@@ -89,3 +89,28 @@ def test_notebook_runs_and_shows_its_results(
         assert (tmp_path / "ml-saturation.png").is_file()
     else:
         assert "Skipped" in text
+
+
+MATRIX_NOTEBOOK = NOTEBOOK.with_name("02-matrix.ipynb")
+
+
+@pytest.mark.slow
+def test_matrix_notebook_runs_and_plots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOCODE_NOTEBOOK_OUT", str(tmp_path))
+    notebook = nbformat.read(MATRIX_NOTEBOOK, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=900,
+        km=ThisPythonKernelManager(),
+        resources={"metadata": {"path": str(MATRIX_NOTEBOOK.parent)}},
+    )
+    client.execute()
+    text, kinds = outputs(notebook, "participant-theme")
+    assert "pdpilot_P1" in text and "T5" in text and "text/html" in kinds
+    _, kinds = outputs(notebook, "heatmap")
+    assert "image/png" in kinds and (tmp_path / "participant-theme.png").stat().st_size > 5_000
+    text, _ = outputs(notebook, "theme-stage")
+    assert "requirement_analysis" in text and "p_holm" in text

@@ -199,6 +199,11 @@ def export_file(
     utf16_offsets: bool = typer.Option(
         False, "--utf16-offsets", help="Count emoji as 2 characters (NVivo)."
     ),
+    tables: bool = typer.Option(
+        True,
+        "--tables/--no-tables",
+        help="Also write participant x code and code x code tables as CSV in OUT-tables/.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
 ) -> None:
     """Write the project (or its codebook) as a REFI-QDA file for NVivo, ATLAS.ti, MAXQDA, ..."""
@@ -229,3 +234,12 @@ def export_file(
         f"wrote {out_file}: {len(refi.transcripts)} transcripts, {len(refi.codebook.codes)} "
         f"codes, {len(refi.codings)} codings; users {users}"
     )
+    if tables:
+        from autocode.matrix import write_tables_beside
+
+        folder = out_file.with_name(f"{out_file.stem}-tables")
+        written = write_tables_beside(project, folder)
+        if written:
+            out.print(
+                f"matrix tables (REFI-QDA has no place for them): {len(written)} CSV in {folder}"
+            )

@@ -10,7 +10,7 @@ table, co-occurrence on a unit and within a window), association (Fisher / chi-s
 of codes), outputs (CSV, JSON), page (the HTML heat map), files (writing them all, or nothing).
 """
 
-from autocode.matrix.files import MatrixFiles, write_matrix
+from autocode.matrix.files import MatrixFiles, write_matrix, write_tables_beside
 from autocode.matrix.query import AXES, CELLS, Matrix, MatrixQuery, matrix_frame, matrix_query
 from autocode.matrix.sources import CORPUS, MODEL
 
@@ -25,4 +25,5 @@ __all__ = [
     "matrix_frame",
     "matrix_query",
     "write_matrix",
+    "write_tables_beside",
 ]

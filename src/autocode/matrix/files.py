@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,3 +48,28 @@ def write_matrix(project_dir: str | Path, query: MatrixQuery, files: MatrixFiles
     for path, text in contents.items():
         write_text_atomic(path, text)
     return matrix
+
+
+def write_tables_beside(project_dir: str | Path, folder: Path) -> list[Path]:
+    """The tables a REFI-QDA file has no room for, as CSV in `folder`: participant x code for
+    every codebook, and code x code for every pair of codebooks, each from the finished corpus."""
+    written: list[Path] = []
+    with Project.open(project_dir) as project:
+        names = project.codebooks()
+        if not len(project.unit_table()):
+            return written
+        queries = {f"participant-x-{_slug(name)}.csv": MatrixQuery(codebook=name) for name in names}
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                queries[f"{_slug(first)}-x-{_slug(second)}.csv"] = MatrixQuery(
+                    rows="code", row_codebook=first, codebook=second
+                )
+        contents = {file: matrix_csv(run_query(project, query)) for file, query in queries.items()}
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, text in contents.items():
+        written.append(write_text_atomic(folder / file, text))
+    return written
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:60] or "codebook"

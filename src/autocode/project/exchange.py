@@ -29,7 +29,7 @@ from autocode.errors import InputError
 from autocode.io.refi import RefiProject, user_display_name
 from autocode.store import DATABASE_NAME, Project
 from autocode.store.lock import LOCK_NAME
-from autocode.types import Codebook, Unit
+from autocode.types import Code, Codebook, Unit
 
 IMPORT_COMMAND = "import"
 
@@ -189,31 +189,61 @@ def _remove_new_project(project_dir: Path, created_dir: bool) -> None:
 def project_as_refi(
     project: Project, codebook: str | None = None, coder_prefixes: Sequence[str] = ()
 ) -> RefiProject:
-    """The project's transcripts, one codebook and its codings as a REFI-QDA project.
+    """The project's transcripts, its codebooks and their codings as a REFI-QDA project.
 
+    `codebook` names one codebook; without it a project of several codebooks exports them all,
+    each a top-level code with its codes beneath (REFI-QDA has one codebook per project).
     `coder_prefixes` keeps only codings whose coder starts with one of them ("human:",
     "model:seed-themes@"); none keeps all. Every coder becomes a REFI User (a model's user
     is named "autocode model <name> <version>"); user GUIDs and the project name recorded by
     the last import of this codebook are reused, so a round trip keeps them.
     """
-    name = choose_codebook(project, codebook)
+    names = project.codebooks()
+    if codebook is None and len(names) > 1:
+        book, code_of = _codebooks_as_one(project, names)
+        imported: dict[str, Any] = {}
+    else:
+        name = choose_codebook(project, codebook)
+        names, book, code_of = [name], project.codebook(name), {}
+        imported = _last_import(project, name)
     codings = [
-        coding
+        replace(coding, code_id=code_of.get((name, coding.code_id), coding.code_id))
+        for name in names
         for coding in project.codings(codebook=name)
         if not coder_prefixes or coding.coder.startswith(tuple(coder_prefixes))
     ]
-    imported = _last_import(project, name)
     coders = sorted({coding.coder for coding in codings})
     guids = imported.get("user_guids") or {}
     users = imported.get("users") or {}
     return RefiProject(
         name=str(imported.get("refi_name") or project.path.resolve().name),
         transcripts=list(project.transcripts()),
-        codebook=project.codebook(name),
+        codebook=book,
         codings=codings,
         users={coder: str(users.get(coder) or user_display_name(coder)) for coder in coders},
         user_guids={coder: str(guids[coder]) for coder in coders if coder in guids},
     )
+
+
+def _codebooks_as_one(
+    project: Project, names: Sequence[str]
+) -> tuple[Codebook, dict[tuple[str, str], str]]:
+    """Every codebook under a top-level code of its name; a code id two codebooks share is
+    prefixed with its codebook's position ("2:T1")."""
+    books = [project.codebook(name) for name in names]
+    seen = Counter(code.id for book in books for code in book.codes)
+    codes: list[Code] = []
+    code_of: dict[tuple[str, str], str] = {}
+    for number, book in enumerate(books, start=1):
+        root = f"codebook-{number}"
+        codes.append(Code(id=root, name=book.name))
+        for code in book.codes:
+            unique = seen[code.id] == 1 and not code.id.startswith("codebook-")
+            code_of[(book.name, code.id)] = code.id if unique else f"{number}:{code.id}"
+        for code in book.codes:
+            parent = code_of[(book.name, code.parent_id)] if code.parent_id else root
+            codes.append(replace(code, id=code_of[(book.name, code.id)], parent_id=parent))
+    return Codebook(project.path.resolve().name, codes), code_of
 
 
 def _last_import(project: Project, codebook: str) -> dict[str, Any]:
