@@ -18,7 +18,7 @@ from autocode.io import read
 from autocode.matrix import MatrixFiles, MatrixQuery, matrix_frame, matrix_query, write_matrix
 from autocode.segment import segment_many
 from autocode.store import Project
-from autocode.types import Code, Codebook, Coding
+from autocode.types import Code, Codebook, Coding, Transcript, Unit
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "transcripts"
@@ -226,8 +226,19 @@ def test_code_with_the_stage_model_beside_the_themes(tmp_path: Path) -> None:
     project = tmp_path / "project"
     result = CliRunner().invoke(
         app,
-        ["code", str(folder), "--model", "seed-themes", "--model", "seed-stages"]
-        + ["--project", str(project), "--no-report", "-q", "--json"],
+        [
+            "code",
+            str(folder),
+            "--model",
+            "seed-themes",
+            "--model",
+            "seed-stages",
+            "--project",
+            str(project),
+            "--no-report",
+            "-q",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     runs = json.loads(result.stdout)
@@ -243,6 +254,12 @@ def test_code_with_the_stage_model_beside_the_themes(tmp_path: Path) -> None:
         assert (project / "exports" / name / "coded_units.csv").is_file()
     table = matrix_frame(project, rows="code", row_codebook="themes", codebook="stages")
     assert table.shape == (5, 5) and table.to_numpy().sum() > 0
+    # Review opens the themes by default, the stages when their codebook is named.
+    from autocode.review.inputs import check_review
+
+    assert check_review(project, reviewer="ana").model.name == "seed-themes"
+    stages = check_review(project, reviewer="ana", codebook=runs[1]["codebook"])
+    assert (stages.model.name, stages.codebook) == ("seed-stages", runs[1]["codebook"])
 
 
 @pytest.mark.slow
@@ -265,3 +282,20 @@ def test_the_seed_tables_put_autocode_beside_the_authors(tmp_path: Path) -> None
     markdown = paths["markdown"].read_text()
     assert "## Participant x theme" in markdown and "32 quotes and 27 paraphrases" in markdown
     assert "<script" not in paths["html"].read_text()
+
+
+def test_counts_past_what_a_byte_holds(tmp_path: Path) -> None:
+    sentence = "We retrained the model when the data changed. "
+    width, n = len(sentence), 300
+    with Project.create(tmp_path / "big", writer=True) as project:
+        project.add_codebook(THEMES)
+        project.add_transcript(Transcript("long", sentence * n, metadata={"participant": "P9"}))
+        units = [Unit("long", i, "P9", i * width, (i + 1) * width, sentence) for i in range(n)]
+        project.add_units("long", units)
+        project.add_codings(
+            [Coding("long", u.start, u.end, "T1", "human:ana", unit_index=u.index) for u in units],
+            codebook="themes",
+        )
+    assert matrix_frame(tmp_path / "big", codebook="themes").loc["P9", "T1"] == 300
+    same = matrix_frame(tmp_path / "big", rows="code", codebook="themes", window=3)
+    assert same.loc["T1", "T1"] == 300

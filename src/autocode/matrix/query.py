@@ -164,7 +164,9 @@ def run_query(project: Project, query: MatrixQuery) -> Matrix:
     (row_keys, row_names, rows), (column_keys, column_names, columns) = axes
     if query.window:
         columns = _near(units, columns, query.window)
-    rows_csc, columns_csc = sparse.csc_matrix(rows), sparse.csc_matrix(columns)
+    # int32: a product of int8 matrices would count in int8 and wrap past 127 units.
+    rows_csc = sparse.csc_matrix(rows, dtype=np.int32)
+    columns_csc = sparse.csc_matrix(columns, dtype=np.int32)
     counts = np.asarray((rows_csc.T @ columns_csc).todense(), dtype=np.int64)
     row_sizes = np.asarray(rows.sum(axis=0)).ravel().astype(np.int64)
     matrix = Matrix(
@@ -213,7 +215,7 @@ def _keep_codes(coded: CodedUnits, wanted: tuple[str, ...]) -> CodedUnits:
 
 def _code_axis(coded: CodedUnits) -> tuple[list[str], list[str], np.ndarray]:
     codes = coded.codebook.codes
-    return [c.id for c in codes], [c.name for c in codes], coded.labels.astype(np.int8)
+    return [c.id for c in codes], [c.name for c in codes], coded.labels.astype(np.int32)
 
 
 def _group_axis(
@@ -229,7 +231,7 @@ def _group_axis(
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     membership = sparse.csr_matrix(
-        (np.ones(len(keys), dtype=np.int8), (np.arange(len(keys)), rank[position])),
+        (np.ones(len(keys), dtype=np.int32), (np.arange(len(keys)), rank[position])),
         shape=(len(keys), len(names)),
     )
     labels = [str(names[k]) for k in order]

@@ -46,19 +46,28 @@ def check_review(
     if order not in STRATEGIES:
         raise InputError(folder, f"unknown review order {order!r}; use one of {list(STRATEGIES)}")
     name = reviewer_name(reviewer)
-    loaded = load_batch_model(model) if model is not None else _default_model(facts)
+    loaded = load_batch_model(model) if model is not None else _default_model(facts, codebook)
     chosen = _choose_codebook(folder, facts, codebook, loaded)
     return ReviewSetup(folder, loaded, chosen, f"human:{name}", order)
 
 
-def _default_model(facts: ProjectSummary) -> BatchModel:
-    """The model of the project's latest batch run when it still loads, else the shipped one."""
-    if facts.coded_with:
+def _default_model(facts: ProjectSummary, codebook: str | None) -> BatchModel:
+    """A model that coded the project and still loads: one of `codebook` when it is named, the
+    shipped theme classifier when it coded the project beside other models (`make demo` codes
+    with themes and stages), else the latest; without any, the shipped one."""
+    loaded = []
+    for spec in facts.coded_models:
         try:
-            return load_batch_model(facts.coded_with)
+            loaded.append((spec, load_batch_model(spec)))
         except InputError:
-            pass
-    return load_batch_model(DEFAULT_MODEL)
+            continue
+    for _, model in loaded:
+        if codebook is not None and model.codebook.name == codebook:
+            return model
+    for spec, model in loaded:
+        if spec == DEFAULT_MODEL and codebook is None:
+            return model
+    return loaded[0][1] if loaded else load_batch_model(DEFAULT_MODEL)
 
 
 def reviewer_name(reviewer: str | None) -> str:

@@ -19,6 +19,7 @@ class ProjectSummary:
     units: int
     codebooks: dict[str, list[str]]  # name -> code ids, in codebook order
     coded_with: str | None  # the model of the latest batch run
+    coded_models: tuple[str, ...] = ()  # every model of a batch run, the latest first
 
 
 def project_summary(folder: Path) -> ProjectSummary:
@@ -54,11 +55,11 @@ def _read(conn: sqlite3.Connection) -> ProjectSummary:
         codebooks.setdefault(name, [])
         if code_id is not None:
             codebooks[name].append(code_id)
-    coded_with = None
-    row = conn.execute(
-        "SELECT config FROM runs WHERE command = 'code' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is not None:
-        config = json.loads(row[0])
-        coded_with = config.get("model") or config.get("model_dir")
-    return ProjectSummary(int(transcripts), int(units), codebooks, coded_with)
+    coded_models: list[str] = []
+    for (raw,) in conn.execute("SELECT config FROM runs WHERE command = 'code' ORDER BY id DESC"):
+        config = json.loads(raw)
+        model = config.get("model") or config.get("model_dir")
+        if model and model not in coded_models:
+            coded_models.append(str(model))
+    coded_with = coded_models[0] if coded_models else None
+    return ProjectSummary(int(transcripts), int(units), codebooks, coded_with, tuple(coded_models))
