@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "analyses": (
         "agreement",
         "evaluation",
+        "matrix",
         "models",
         "reliability",
     ),
