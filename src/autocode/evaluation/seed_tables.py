@@ -37,6 +37,8 @@ class SeedTables:
     link_participants: list[str]  # participants whose stage-theme links the authors state
     authors_links: set[Link]
     model_links: set[Link]
+    stage_quotes: int = 0  # what the stage classifier was trained on
+    stage_paraphrases: int = 0
 
     def link_table(self, links: set[Link]) -> pd.DataFrame:
         """Theme x stage: how many of `link_participants` link the theme to the stage."""
@@ -120,4 +122,8 @@ def seed_tables(corpus: Corpus, embedder: Embedder) -> SeedTables:
         link_participants=sorted(link_participants, key=participant_order),
         authors_links=authors_links,
         model_links=model_links,
+        stage_quotes=len(stages_view.theme_examples()[0]),
+        stage_paraphrases=0
+        if stages_view.paraphrases is None
+        else int((stages_view.paraphrases["themes"].str.strip() != "").sum()),
     )

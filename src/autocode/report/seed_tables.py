@@ -44,7 +44,8 @@ def seed_tables_markdown(tables: SeedTables, title: str) -> str:
         "participant by models trained without them (leave-one-participant-out). A participant "
         "has a theme when one of their quotes is coded with it, and links a theme to a stage when "
         f"one quote is coded with both. Cells where autocode differs are marked {DIFFERS}. The "
-        "stage classifier rests on 32 quotes and 27 paraphrases.",
+        f"stage classifier rests on {tables.stage_quotes} quotes and {tables.stage_paraphrases} "
+        "paraphrases.",
         "",
         f"- Participant x theme: {themes['agreeing']} of {themes['cells']} cells agree "
         f"({themes['share_agreeing']:.0%}, κ {_number(themes['kappa'])}).",
