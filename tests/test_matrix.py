@@ -299,3 +299,57 @@ def test_counts_past_what_a_byte_holds(tmp_path: Path) -> None:
     assert matrix_frame(tmp_path / "big", codebook="themes").loc["P9", "T1"] == 300
     same = matrix_frame(tmp_path / "big", rows="code", codebook="themes", window=3)
     assert same.loc["T1", "T1"] == 300
+
+
+@pytest.mark.slow
+def test_suggest_shows_the_stages_beside_the_themes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "suggest",
+            str(EXAMPLES / "P3_interview.txt"),
+            "--model",
+            "seed-themes",
+            "--model",
+            "seed-stages",
+            "--out",
+            str(out),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    units = pd.read_csv(out / "units.csv", keep_default_na=False)
+    assert {"p_T1", "p_requirement_analysis", "suggested", "suggested_seed-stages"} <= set(
+        units.columns
+    )
+    stages = {s for cell in units["suggested_seed-stages"] for s in cell.split(";") if s}
+    assert stages and stages <= {
+        "requirement_analysis",
+        "data_management",
+        "benchmarking_metrics",
+        "user_acceptance_testing",
+        "privacy_policy",
+    }
+    run = json.loads((out / "run.json").read_text())
+    assert run["other_models"][0]["codebook"].endswith("lifecycle stages")
+
+
+def test_spans_without_a_unit_count_by_the_overlap_rule(tmp_path: Path) -> None:
+    folder = _build(tmp_path / "project")
+    with Project.open(folder, writer=True) as store:
+        units = store.units("P6_interview")
+        # Imported spans (no unit index): over units 5 and 6; over unit 7 and 3 characters of
+        # unit 8; a 3-character phrase inside unit 9.
+        store.add_codings(
+            [
+                Coding("P6_interview", units[5].start, units[6].end, "T1", "human:ben"),
+                Coding("P6_interview", units[7].start, units[8].start + 3, "T2", "human:ben"),
+                Coding("P6_interview", units[9].start + 2, units[9].start + 5, "T3", "human:ben"),
+            ],
+            codebook="themes",
+        )
+    ben = matrix_frame(folder, codebook="themes", coder="human:ben", cells="units")
+    assert ben.loc["P6_interview", "T1"] == ["P6_interview#5", "P6_interview#6"]
+    assert ben.loc["P6_interview", "T2"] == ["P6_interview#7"]  # 3 characters of unit 8: no
+    assert ben.loc["P6_interview", "T3"] == ["P6_interview#9"]  # a phrase wholly inside: yes

@@ -49,8 +49,9 @@ def _command(paths: list[Path], options: dict[str, Any], flags: dict[str, bool])
     """The command as it would be typed, from the parsed arguments."""
     command = ["autocode", "suggest", *map(str, paths)]
     for name, value in options.items():
-        if value is not None:
-            command += [f"--{name}", str(value)]
+        for one in value if isinstance(value, list) else [value]:
+            if one is not None:
+                command += [f"--{name}", str(one)]
     return command + [f"--{name}" for name, on in flags.items() if on]
 
 
@@ -68,7 +69,13 @@ def _summary(out: Path, files: dict[str, Path], counts: dict[str, int], errors: 
 @user_errors
 def suggest(
     paths: list[Path] = typer.Argument(..., help="Transcript files or folders (searched deeply)."),
-    model: str = model_options.MODEL,
+    models: list[str] = typer.Option(
+        [model_options.DEFAULT_MODEL],
+        "--model",
+        help="Classifier: a shipped model's name (see `autocode models`) or a model folder. "
+        "Repeat it for more codebooks (--model seed-themes --model seed-stages): the first "
+        "names the candidate codes' themes, each other adds its columns to units.csv.",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for units.csv, codes.csv, report.html."),
     corpus: str | None = typer.Option(
         None,
@@ -118,7 +125,7 @@ def suggest(
 
     command = _command(
         paths,
-        {"model": model, "out": out, "corpus": corpus, "participants": participants, "seed": seed},
+        {"model": models, "out": out, "corpus": corpus, "participants": participants, "seed": seed},
         {
             "strict": strict,
             "quiet": quiet,
@@ -150,13 +157,14 @@ def suggest(
             steps = _Steps(progress)
             result = run_suggest(
                 paths,
-                model,
+                models[0],
                 corpus_dir=corpus,
                 config=config,
                 strict=strict,
                 use_cache=cache,
                 progress=steps,
                 read_options=reading.read_options(id_column, text_column, sheet, language),
+                other_models=list(dict.fromkeys(models[1:])),
             )
             steps("writing", None)
             files = write_suggestions(result, out, command=command)

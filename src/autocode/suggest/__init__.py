@@ -87,6 +87,17 @@ class SuggestConfig:
         }
 
 
+@dataclass(frozen=True)
+class OtherCodebook:
+    """Another model's codes for the same units (the seed's stages beside its themes)."""
+
+    model: str  # the model folder's name
+    codebook: str
+    codes: list[Code]
+    probabilities: pd.DataFrame
+    suggested: pd.DataFrame
+
+
 @dataclass
 class Suggestions:
     """What `suggest` found. Rows of `probabilities` and `suggested`, `evidence` and
@@ -101,6 +112,7 @@ class Suggestions:
     themes: list[Code]  # the classifier's themes, named from the corpus codebook
     settings: dict[str, Any]
     errors: list[InputError] = field(default_factory=list)
+    other_codebooks: list[OtherCodebook] = field(default_factory=list)
 
     def suggested_themes(self, position: int) -> tuple[str, ...]:
         """Theme ids suggested for unit `position`, most probable first."""
@@ -158,8 +170,12 @@ def suggest(
     use_cache: bool = True,
     progress: StepProgress | None = None,
     read_options: Mapping[str, Any] | None = None,
+    other_models: Sequence[str | Path] = (),
 ) -> Suggestions:
     """Read files and folders and suggest codes and themes for their meaning units.
+
+    `other_models` code the same units with other codebooks (`seed-stages`); each must use the
+    main model's embedder.
 
     Files that cannot be read are collected in `Suggestions.errors` (with `strict`, the first
     one is raised). Raises NothingToCode when no file could be read. Without an `embedder`, one
@@ -169,6 +185,7 @@ def suggest(
     config = config or SuggestConfig()
     progress = progress or _no_progress
     model_folder = resolve_model(model_dir)  # a wrong name fails before any file is read
+    other_folders = [resolve_model(spec) for spec in other_models]
     paths = [Path(p) for p in paths]
     tick = progress("reading", None)
     transcripts, errors = read_many(paths, strict=strict, **(read_options or {}))
@@ -195,6 +212,9 @@ def suggest(
         themes=classifier.codebook_.codes,
     )
     result.errors = errors
+    result.other_codebooks = [
+        _other_codebook(folder, result.units, embedder) for folder in other_folders
+    ]
     result.settings.update(
         {
             "inputs": [_input_record(t) for t in transcripts],
@@ -205,12 +225,31 @@ def suggest(
                 **result.settings["model"],
             },
             "corpus": str(corpus_dir) if corpus_dir is not None else None,
+            "other_models": [
+                {"path": str(spec), "codebook": other.codebook}
+                for spec, other in zip(other_models, result.other_codebooks, strict=True)
+            ],
             "languages": languages,
             "warnings": warnings,
             "notices": notices,
         }
     )
     return result
+
+
+def _other_codebook(folder: Path, units: Sequence[Unit], embedder: Embedder) -> OtherCodebook:
+    """`folder`'s model on the units, from the vectors already embedded (the cache answers)."""
+    classifier = load_model(folder)
+    if classifier.card_["embedder"]["id"] != embedder.model_id:
+        raise InputError(
+            folder,
+            f"uses embedder {classifier.card_['embedder']['id']}, not the main model's "
+            f"{embedder.model_id}; suggest with models of one embedder",
+        )
+    vectors = embedder.encode([unit.text for unit in units])
+    probabilities, suggested = classifier.predict_from_vectors(vectors)
+    codebook = classifier.codebook_
+    return OtherCodebook(folder.name, codebook.name, list(codebook.codes), probabilities, suggested)
 
 
 def suggest_codes(

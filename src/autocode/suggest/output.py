@@ -30,7 +30,8 @@ DIGITS = 4  # probabilities and similarities in the CSV files
 
 
 def units_frame(suggestions: Suggestions) -> pd.DataFrame:
-    """One row per unit: where it is, its text, theme probabilities, suggested themes, its
+    """One row per unit: where it is, its text, theme probabilities, suggested themes (and each
+    other model's probabilities and `suggested_<model>` codes), its
     candidate code ("" when in none), how it belongs there (`membership`: core, assigned,
     unassigned or small_talk), its similarity to the code's centroid (unassigned: the nearest
     code's), the code's parent group, why it is small talk, and the nearest hand-coded excerpts
@@ -49,6 +50,20 @@ def units_frame(suggestions: Suggestions) -> pd.DataFrame:
     for theme in s.probabilities.columns:
         frame[f"p_{theme}"] = s.probabilities[theme].round(DIGITS).to_numpy()
     frame["suggested"] = [";".join(s.suggested_themes(i)) for i in range(len(s.units))]
+    for other in s.other_codebooks:  # e.g. p_<stage> and suggested_seed-stages
+        for code in other.probabilities.columns:
+            name = f"p_{code}" if f"p_{code}" not in frame.columns else f"p_{other.model}_{code}"
+            frame[name] = other.probabilities[code].round(DIGITS).to_numpy()
+        flags, proba = other.suggested.to_numpy(), other.probabilities.to_numpy()
+        columns = list(other.suggested.columns)
+        frame[f"suggested_{other.model}"] = [
+            ";".join(
+                columns[j]
+                for j in sorted(range(len(columns)), key=lambda j: -proba[i, j])
+                if flags[i, j]
+            )
+            for i in range(len(s.units))
+        ]
     frame["code"] = [s.code_of(i) or "" for i in range(len(s.units))]
     codes = s.codes
     frame["membership"] = list(codes.membership)
