@@ -108,4 +108,4 @@ def test_a_folder_with_only_a_copied_model_works(installed: dict[str, str], work
         assert result.returncode == 0, result.stderr
     unknown = _run(installed, workdir, "suggest", "interviews", "--model", "nope", "--out", "o")
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
-    assert "no shipped model of that name (seed-themes)" in unknown.stderr
+    assert "no shipped model of that name (seed-stages, seed-themes)" in unknown.stderr
