@@ -8,6 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -353,3 +354,50 @@ def test_spans_without_a_unit_count_by_the_overlap_rule(tmp_path: Path) -> None:
     assert ben.loc["P6_interview", "T1"] == ["P6_interview#5", "P6_interview#6"]
     assert ben.loc["P6_interview", "T2"] == ["P6_interview#7"]  # 3 characters of unit 8: no
     assert ben.loc["P6_interview", "T3"] == ["P6_interview#9"]  # a phrase wholly inside: yes
+
+
+@pytest.mark.browser
+def test_the_heat_map_in_a_browser_shows_units_as_text(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    browser = next(
+        (
+            shutil.which(n)
+            for n in ("chromium", "chromium-browser", "google-chrome")
+            if shutil.which(n)
+        ),
+        None,
+    )
+    if browser is None:
+        pytest.skip("no Chromium installed (apt-get install chromium)")
+    folder = _build(tmp_path / "project", hostile=True)
+    page = tmp_path / "matrix.html"
+    write_matrix(folder, MatrixQuery(codebook="themes"), MatrixFiles(html=page))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    flags += ["--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}"]
+    run = subprocess.run(
+        [browser, *flags, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    dom = run.stdout
+    assert "<table>" in dom and "<details>" in dom, run.stderr[-2000:]
+    # The transcript's markup is text in the cell, never an element of the page.
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in dom
+    assert "<script" not in dom and "<b>fired" not in dom
+    assert "Clients have different levels of understanding" in dom
+    shot = tmp_path / "matrix.png"
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=900,600", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
+    bluish = (pixels[:, 2] - pixels[:, 0] > 40).sum()
+    assert bluish > 500  # the heat map's coloured cells
