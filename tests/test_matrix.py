@@ -261,6 +261,26 @@ def test_code_with_the_stage_model_beside_the_themes(tmp_path: Path) -> None:
     assert check_review(project, reviewer="ana").model.name == "seed-themes"
     stages = check_review(project, reviewer="ana", codebook=runs[1]["codebook"])
     assert (stages.model.name, stages.codebook) == ("seed-stages", runs[1]["codebook"])
+    # A stage decision in review is a human coding of the stage codebook, and the finished
+    # corpus's matrix takes it over the model's codes.
+    from autocode.review import ReviewSession
+
+    session = ReviewSession.open(
+        project, model="seed-stages", reviewer="ana", candidate_codes=False, audit_share=0.0
+    )
+    try:
+        card = session.card()
+        assert card is not None
+        session.decide(card, "recode", code="privacy_policy")
+    finally:
+        session.close()
+    unit = f"{card.answer.unit.transcript_id}#{card.answer.unit.unit_index}"
+    corpus = matrix_frame(project, rows="transcript", codebook="stages", cells="units")
+    assert [column for column in corpus.columns if unit in corpus.iloc[0][column]] == [
+        "privacy_policy"
+    ]
+    ana = matrix_frame(project, codebook="stages", coder="human:ana")
+    assert ana.to_numpy().sum() == 1
 
 
 @pytest.mark.slow
