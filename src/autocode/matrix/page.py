@@ -37,6 +37,7 @@ def matrix_page(matrix: Matrix, project: Project, title: str) -> str:
         f'<th title="{escape(name)}">{escape(key)}</th>'
         for key, name in zip(matrix.column_keys, matrix.column_names, strict=True)
     )
+    tests = {(t["row"], t["column"]): t for t in matrix.tests}
     body = []
     for i, (key, name) in enumerate(zip(matrix.row_keys, matrix.row_names, strict=True)):
         cells = []
@@ -47,6 +48,10 @@ def matrix_page(matrix: Matrix, project: Project, title: str) -> str:
                 f"{value:.0%}" if matrix.query.cells == "share" else str(int(matrix.counts[i, j]))
             )
             style = f"background:rgba(31,119,180,{alpha:.3f})"
+            test = tests.get((key, matrix.column_keys[j]))
+            if test is not None and test["p"] is not None:
+                note = escape(_test_note(test))
+                label += f' <small title="{note}">Holm p={test["p_holm"]:.2g}</small>'
             if matrix.counts[i, j] == 0:
                 cells.append(f'<td style="{style}">{label}</td>')
                 continue
@@ -81,6 +86,13 @@ def matrix_page(matrix: Matrix, project: Project, title: str) -> str:
         f"<h1>{escape(title)}</h1><table><caption>{caption}</caption>"
         f"<thead><tr><th>{escape(matrix.row_axis)}</th>{header}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></body></html>\n"
+    )
+
+
+def _test_note(test: dict) -> str:
+    return (
+        f"{test['test']}: {test['both']} units with both, {test['expected']:.1f} expected if "
+        f"independent; p {test['p']:.3g}, Holm-adjusted over the table {test['p_holm']:.3g}"
     )
 
 
