@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
@@ -44,15 +44,17 @@ class Lexicon:
     prototypes: tuple[str, ...] = ()
     interviewer_roles: tuple[str, ...] = ()
     participant_roles: tuple[str, ...] = ()
-    _spacy_stop_words: frozenset[str] = field(default=frozenset(), repr=False)
 
     @cached_property
     def stop_words(self) -> frozenset[str]:
-        """spaCy's stop words of the language plus this lexicon's fillers."""
-        return self._spacy_stop_words | self.fillers
+        """spaCy's stop words of the language plus this lexicon's fillers; read on first use
+        (spaCy's language modules take about a second each to import)."""
+        return _spacy_stop_words(self.code) | self.fillers
 
 
 def _spacy_stop_words(code: str) -> frozenset[str]:
+    if not code.isalpha():
+        return frozenset()
     try:
         module = importlib.import_module(f"spacy.lang.{code}.stop_words")
     except ImportError:
@@ -64,9 +66,8 @@ def _spacy_stop_words(code: str) -> frozenset[str]:
 def lexicon(code: str | None) -> Lexicon:
     """The lexicon of an ISO 639-1 code (None: English, autocode's default)."""
     code = (code or DEFAULT_LANGUAGE).lower()
-    stops = _spacy_stop_words(code) if code.isalpha() else frozenset()
     if code not in LEXICON_LANGUAGES:
-        return Lexicon(code, code, False, _spacy_stop_words=stops)
+        return Lexicon(code, code, False)
     source = resources.files("autocode") / "data" / "languages" / f"{code}.json"
     data = json.loads(source.read_text(encoding="utf-8"))
     return Lexicon(
@@ -80,7 +81,6 @@ def lexicon(code: str | None) -> Lexicon:
         prototypes=tuple(data["prototypes"]),
         interviewer_roles=tuple(data["interviewer_roles"]),
         participant_roles=tuple(data["participant_roles"]),
-        _spacy_stop_words=stops,
     )
 
 
