@@ -24,17 +24,27 @@ Span = tuple[int, int]
 
 
 def choose_codebook(project: Project, name: str | None) -> str:
-    """`name` when the project holds it; without a name, the project's only codebook."""
+    """The codebook `name` names (its full name, or a part of one name only: "stages"); without
+    a name, the project's only codebook."""
     names = project.codebooks()
     if name is not None:
-        if name not in names:
+        chosen = codebook_named(names, name)
+        if chosen is None:
             raise InputError(project.path, f"has no codebook {name!r} (it holds {_listed(names)})")
-        return name
+        return chosen
     if len(names) != 1:
         raise InputError(
             project.path, f"holds codebooks {_listed(names)}: name one with --codebook"
         )
     return names[0]
+
+
+def codebook_named(names: Sequence[str], name: str) -> str | None:
+    """The one of `names` that is `name`, or the only one holding it (case aside), or None."""
+    if name in names:
+        return name
+    matching = [book for book in names if name.casefold() in book.casefold()]
+    return matching[0] if len(matching) == 1 else None
 
 
 def _listed(names: Iterable[str]) -> str:

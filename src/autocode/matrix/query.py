@@ -151,7 +151,7 @@ def run_query(project: Project, query: MatrixQuery) -> Matrix:
         axis = query.rows if side == "rows" else query.columns
         if axis == CODE:
             name = query.codebook if side == "columns" else (query.row_codebook or query.codebook)
-            codebook = project.codebook(_codebook_name(project, name))
+            codebook = project.codebook(choose_codebook(project, name))
             source = query.coder if side == "columns" else (query.row_coder or query.coder)
             coded = coded_units(project, units, codebook, source, query.model_coder)
             wanted = query.codes if side == "columns" else query.row_codes
@@ -192,16 +192,6 @@ def run_query(project: Project, query: MatrixQuery) -> Matrix:
             row_keys, column_keys, counts, row_sizes, column_sizes, len(units), skip_diagonal=same
         )
     return matrix
-
-
-def _codebook_name(project: Project, name: str | None) -> str:
-    """The codebook `name` names: its full name, or a part of one name only ("stages")."""
-    names = project.codebooks()
-    if name is not None and name not in names:
-        matching = [book for book in names if name.casefold() in book.casefold()]
-        if len(matching) == 1:
-            return matching[0]
-    return choose_codebook(project, name)
 
 
 def _keep_codes(coded: CodedUnits, wanted: tuple[str, ...]) -> CodedUnits:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from autocode.agreement.units import codebook_named
 from autocode.errors import InputError
 from autocode.models import DEFAULT_MODEL
 from autocode.models.batch_model import BatchModel, load_batch_model
@@ -46,6 +47,8 @@ def check_review(
     if order not in STRATEGIES:
         raise InputError(folder, f"unknown review order {order!r}; use one of {list(STRATEGIES)}")
     name = reviewer_name(reviewer)
+    if codebook is not None:
+        codebook = codebook_named(sorted(facts.codebooks), codebook) or codebook
     loaded = load_batch_model(model) if model is not None else _default_model(facts, codebook)
     chosen = _choose_codebook(folder, facts, codebook, loaded)
     return ReviewSetup(folder, loaded, chosen, f"human:{name}", order)
@@ -103,9 +106,10 @@ def _choose_codebook(
         )
     names = sorted(facts.codebooks)
     if requested is not None:
-        if requested not in facts.codebooks:
+        found = codebook_named(names, requested)
+        if found is None:
             raise InputError(folder, f"has no codebook {requested!r} (it holds {names})")
-        chosen = requested
+        chosen = found
     elif model.codebook.name in facts.codebooks:
         chosen = model.codebook.name
     elif len(names) == 1:
