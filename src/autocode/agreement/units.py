@@ -6,8 +6,8 @@ project's coding (`autocode.project.training` explains the rule).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -104,11 +104,22 @@ def unit_labels(
     units: Sequence[Unit], spans_by_code: dict[str, list[Span]], codes: Sequence[str], rule: float
 ) -> np.ndarray:
     """0/1 matrix (units x codes) from coded spans by the overlap rule (module docstring)."""
-    labels = np.zeros((len(units), len(codes)), dtype=int)
-    if not units:
+    starts = np.array([unit.start for unit in units], dtype=np.int64)
+    ends = np.array([unit.end for unit in units], dtype=np.int64)
+    return offset_labels(starts, ends, spans_by_code, codes, rule)
+
+
+def offset_labels(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    spans_by_code: dict[str, list[Span]],
+    codes: Sequence[str],
+    rule: float,
+) -> np.ndarray:
+    """`unit_labels` for units given by their offsets alone."""
+    labels = np.zeros((len(starts), len(codes)), dtype=int)
+    if not len(starts):
         return labels
-    starts = np.array([unit.start for unit in units])
-    ends = np.array([unit.end for unit in units])
     lengths = ends - starts
     for j, code in enumerate(codes):
         spans = spans_by_code.get(code, [])
@@ -145,9 +156,15 @@ def _covered(starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray) -> np.nda
 
 def unit_groups(transcript: Transcript, units: Sequence[Unit]) -> list[str]:
     """The participant each unit belongs to (see the module docstring)."""
-    participant = transcript.metadata.get("participant")
+    return [unit_group(transcript.id, transcript.metadata, unit.speaker) for unit in units]
+
+
+def unit_group(transcript_id: str, metadata: Mapping[str, Any], speaker: str) -> str:
+    """The participant of a unit: its transcript's `participant`, a survey respondent
+    (`transcript/speaker`), else the transcript id."""
+    participant = metadata.get("participant")
     if isinstance(participant, str) and participant.strip():
-        return [participant.strip()] * len(units)
-    if transcript.metadata.get("format") in SURVEY_FORMATS:
-        return [f"{transcript.id}/{unit.speaker}" for unit in units]
-    return [transcript.id] * len(units)
+        return participant.strip()
+    if metadata.get("format") in SURVEY_FORMATS:
+        return f"{transcript_id}/{speaker}"
+    return transcript_id

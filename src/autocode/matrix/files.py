@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autocode.errors import InputError
-from autocode.files import write_text_atomic
+from autocode.files import write_files_together, write_text_atomic
 from autocode.matrix.outputs import matrix_csv, matrix_json
 from autocode.matrix.page import matrix_page
 from autocode.matrix.query import Matrix, MatrixQuery, run_query
@@ -53,22 +53,21 @@ def write_matrix(project_dir: str | Path, query: MatrixQuery, files: MatrixFiles
 def write_tables_beside(project_dir: str | Path, folder: Path) -> list[Path]:
     """The tables a REFI-QDA file has no room for, as CSV in `folder`: participant x code for
     every codebook, and code x code for every pair of codebooks, each from the finished corpus."""
-    written: list[Path] = []
     with Project.open(project_dir) as project:
         names = project.codebooks()
-        if not len(project.unit_table()):
-            return written
+        units = project.unit_table()
+        if not len(units):
+            return []
         queries = {f"participant-x-{_slug(name)}.csv": MatrixQuery(codebook=name) for name in names}
         for i, first in enumerate(names):
             for second in names[i + 1 :]:
                 queries[f"{_slug(first)}-x-{_slug(second)}.csv"] = MatrixQuery(
                     rows="code", row_codebook=first, codebook=second
                 )
-        contents = {file: matrix_csv(run_query(project, query)) for file, query in queries.items()}
-    folder.mkdir(parents=True, exist_ok=True)
-    for file, text in contents.items():
-        written.append(write_text_atomic(folder / file, text))
-    return written
+        contents = {
+            file: matrix_csv(run_query(project, query, units)) for file, query in queries.items()
+        }
+    return list(write_files_together(folder, contents).values())
 
 
 def _slug(name: str) -> str:

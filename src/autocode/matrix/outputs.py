@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import asdict
 from typing import Any
 
 from autocode import __version__
@@ -27,16 +28,11 @@ def matrix_csv(matrix: Matrix) -> str:
 
 
 def matrix_document(matrix: Matrix) -> dict[str, Any]:
-    query = matrix.query
     shares = matrix.frame("share").round(4)
     return {
         "autocode_version": __version__,
         "versions": package_versions(),
-        "query": {
-            **{k: v for k, v in query.__dict__.items() if k not in ("codes", "row_codes")},
-            "codes": list(query.codes),
-            "row_codes": list(query.row_codes),
-        },
+        "query": asdict(matrix.query),
         "codebooks": matrix.codebooks,
         "coded_by": matrix.sources,
         "n_units": len(matrix.units),

@@ -31,8 +31,8 @@ caption{text-align:left;margin-bottom:.6em}
 def matrix_page(matrix: Matrix, project: Project, title: str) -> str:
     texts: dict[str, str] = {}
     shown = 0
-    peak = max(float(_values(matrix).max()), 1e-12) if matrix.counts.size else 1.0
     values = _values(matrix)
+    peak = max(float(values.max()), 1e-12) if values.size else 1.0
     header = "".join(
         f'<th title="{escape(name)}">{escape(key)}</th>'
         for key, name in zip(matrix.column_keys, matrix.column_names, strict=True)

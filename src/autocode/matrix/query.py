@@ -10,7 +10,6 @@ in the row; `units` lists them.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from autocode.agreement.units import SURVEY_FORMATS, choose_codebook, resolve_codes
+from autocode.agreement.units import choose_codebook, resolve_codes, unit_group
 from autocode.errors import InputError
 from autocode.matrix.association import pair_tests
 from autocode.matrix.sources import CORPUS, CodedUnits, coded_units, source_problem
@@ -139,9 +138,10 @@ def matrix_frame(project_dir: str | Path, **query: object) -> pd.DataFrame:
     return matrix_query(project_dir, MatrixQuery(**query)).frame()  # type: ignore[arg-type]
 
 
-def run_query(project: Project, query: MatrixQuery) -> Matrix:
+def run_query(project: Project, query: MatrixQuery, units: UnitTable | None = None) -> Matrix:
+    """`query` on an open project; `units`, the project's unit table when already read."""
     query.check()
-    units = project.unit_table()
+    units = project.unit_table() if units is None else units
     if not len(units):
         raise InputError(project.path, "holds no coded units; code it first (autocode code)")
     sources: dict[str, dict[str, int]] = {}
@@ -214,50 +214,34 @@ def _group_axis(
     if axis == TRANSCRIPT:
         keys = units.transcript_ids
     else:
-        keys = unit_participants(project.transcript_metadata(), units)
-    names, position = np.unique(keys.astype(str), return_inverse=True)
-    first = {name: i for i, name in reversed(list(enumerate(keys.tolist())))}
-    order = sorted(range(len(names)), key=lambda k: first[names[k]])  # order of first appearance
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+        metadata = project.transcript_metadata()
+        keys = np.array(
+            [
+                unit_group(tid, metadata.get(tid, {}), speaker)
+                for tid, speaker in zip(units.transcript_ids, units.speakers, strict=True)
+            ],
+            dtype=object,
+        )
+    column, names = pd.factorize(keys)  # in the order of first appearance
     membership = sparse.csr_matrix(
-        (np.ones(len(keys), dtype=np.int32), (np.arange(len(keys)), rank[position])),
+        (np.ones(len(keys), dtype=np.int32), (np.arange(len(keys)), column)),
         shape=(len(keys), len(names)),
     )
-    labels = [str(names[k]) for k in order]
+    labels = [str(name) for name in names]
     return labels, labels, membership
-
-
-def unit_participants(metadata: dict[str, dict], units: UnitTable) -> np.ndarray:
-    """The participant of each unit: the transcript's `participant`, a survey respondent
-    (`transcript/speaker`), else the transcript id (as `autocode.agreement.units.unit_groups`)."""
-    out = np.empty(len(units), dtype=object)
-    for i, (tid, speaker) in enumerate(zip(units.transcript_ids, units.speakers, strict=True)):
-        facts = metadata.get(tid, {})
-        participant = facts.get("participant")
-        if isinstance(participant, str) and participant.strip():
-            out[i] = participant.strip()
-        elif facts.get("format") in SURVEY_FORMATS:
-            out[i] = f"{tid}/{speaker}"
-        else:
-            out[i] = tid
-    return out
 
 
 def _near(units: UnitTable, labels: np.ndarray, window: int) -> np.ndarray:
     """Whether each unit has the code itself or within `window` units of it in its transcript."""
-    n = len(units)
     present = np.asarray(labels, dtype=np.int64)
     totals = np.vstack(
         [np.zeros((1, present.shape[1]), dtype=np.int64), np.cumsum(present, axis=0)]
     )
-    transcript_ids = units.transcript_ids
-    starts = np.zeros(n, dtype=np.int64)
-    ends = np.zeros(n, dtype=np.int64)
-    boundary = np.flatnonzero(np.r_[True, transcript_ids[1:] != transcript_ids[:-1], True])
-    for first, stop in itertools.pairwise(boundary):
-        starts[first:stop], ends[first:stop] = first, stop
-    positions = np.arange(n)
+    starts = np.zeros(len(units), dtype=np.int64)
+    ends = np.zeros(len(units), dtype=np.int64)
+    for first, end in units.transcript_rows.values():
+        starts[first:end], ends[first:end] = first, end
+    positions = np.arange(len(units))
     low = np.maximum(positions - window, starts)
     high = np.minimum(positions + window + 1, ends)
     return (totals[high] - totals[low]) > 0

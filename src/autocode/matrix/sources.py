@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from autocode.agreement.units import unit_labels
+from autocode.agreement.units import offset_labels
 from autocode.errors import InputError
 from autocode.store import Project
 from autocode.store.tables import CodingTable, UnitTable
@@ -126,60 +127,44 @@ def _labels(units: UnitTable, codings: CodingTable, codebook: Codebook) -> np.nd
     labels = np.zeros((len(units), len(code_ids)), dtype=bool)
     if not len(codings) or not len(units):
         return labels
-    row_of = {
-        key: i
-        for i, key in enumerate(
-            zip(units.transcript_ids.tolist(), units.indices.tolist(), strict=True)
-        )
-    }
     columns = np.array([position.get(code, -1) for code in codings.code_ids.tolist()])
     with_unit = codings.unit_indices >= 0
-    rows = np.array(
-        [
-            row_of.get((tid, int(idx)), -1)
-            for tid, idx in zip(
-                codings.transcript_ids[with_unit].tolist(),
-                codings.unit_indices[with_unit].tolist(),
-                strict=True,
-            )
-        ],
-        dtype=np.int64,
+    keys = zip(
+        codings.transcript_ids[with_unit].tolist(),
+        codings.unit_indices[with_unit].tolist(),
+        strict=True,
     )
+    rows = np.array([units.positions.get(key, -1) for key in keys], dtype=np.int64)
     keep = (rows >= 0) & (columns[with_unit] >= 0)
     labels[rows[keep], columns[with_unit][keep]] = True
-    spans = codings.where(~with_unit)
-    for transcript_id in dict.fromkeys(spans.transcript_ids.tolist()):
-        _span_labels(units, spans.where(spans.transcript_ids == transcript_id), position, labels)
+    spans = codings.where(~with_unit & (columns >= 0))
+    by_transcript = pd.Series(np.arange(len(spans))).groupby(spans.transcript_ids, sort=False)
+    for transcript_id, at in by_transcript.indices.items():
+        if transcript_id in units.transcript_rows:
+            first, end = units.transcript_rows[transcript_id]
+            _span_labels(units, spans.where(at), first, end, position, labels)
     return labels
 
 
 def _span_labels(
-    units: UnitTable, spans: CodingTable, position: dict[str, int], labels: np.ndarray
+    units: UnitTable,
+    spans: CodingTable,
+    first: int,
+    end: int,
+    position: dict[str, int],
+    labels: np.ndarray,
 ) -> None:
-    """Codings without a unit index (imported spans): the overlap rule, one transcript."""
-    transcript_id = spans.transcript_ids[0]
-    rows = np.flatnonzero(units.transcript_ids == transcript_id)
-    if not len(rows):
-        return
-    unit_spans = [
-        _Span(int(s), int(e)) for s, e in zip(units.starts[rows], units.ends[rows], strict=True)
-    ]
+    """Codings without a unit index (imported spans) of the transcript whose units are rows
+    `first:end`, by the overlap rule."""
     by_code: dict[str, list[tuple[int, int]]] = {}
-    for code, start, end in zip(spans.code_ids, spans.starts, spans.ends, strict=True):
-        if code in position:
-            by_code.setdefault(code, []).append((int(start), int(end)))
+    for code, start, stop in zip(spans.code_ids, spans.starts, spans.ends, strict=True):
+        by_code.setdefault(code, []).append((int(start), int(stop)))
     codes = list(by_code)
-    found = unit_labels(unit_spans, by_code, codes, MIN_OVERLAP)  # type: ignore[arg-type]
+    found = offset_labels(
+        units.starts[first:end], units.ends[first:end], by_code, codes, MIN_OVERLAP
+    )
     for j, code in enumerate(codes):
-        labels[rows, position[code]] |= found[:, j].astype(bool)
-
-
-@dataclass(frozen=True)
-class _Span:
-    """What `unit_labels` reads of a unit: its offsets."""
-
-    start: int
-    end: int
+        labels[first:end, position[code]] |= found[:, j].astype(bool)
 
 
 def _listed(names: list[str]) -> str:

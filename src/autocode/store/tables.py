@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 
@@ -23,6 +25,19 @@ class UnitTable:
 
     def __len__(self) -> int:
         return len(self.indices)
+
+    @cached_property
+    def positions(self) -> dict[tuple[str, int], int]:
+        """(transcript id, unit index) -> row."""
+        keys = zip(self.transcript_ids.tolist(), self.indices.tolist(), strict=True)
+        return {key: row for row, key in enumerate(keys)}
+
+    @cached_property
+    def transcript_rows(self) -> dict[str, tuple[int, int]]:
+        """Transcript id -> (first row, end row) of its units, which stand together."""
+        ids = self.transcript_ids
+        bounds = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1], True]) if len(ids) else []
+        return {str(ids[first]): (int(first), int(end)) for first, end in pairwise(bounds)}
 
 
 @dataclass(frozen=True)
@@ -79,13 +94,6 @@ class TableReader(StoreBase):
         """Transcript id -> metadata, in the order the transcripts were added."""
         rows = self._conn.execute("SELECT id, metadata FROM transcripts ORDER BY rowid")
         return {tid: (json.loads(raw) if raw else {}) for tid, raw in rows}
-
-    def coders(self, codebook: str) -> list[str]:
-        """The coders with codings of `codebook`, sorted."""
-        rows = self._conn.execute(
-            "SELECT DISTINCT coder FROM codings WHERE codebook = ? ORDER BY coder", (codebook,)
-        )
-        return [row[0] for row in rows]
 
     def decided_units(self, codebook: str) -> set[tuple[str, int]]:
         """(transcript, unit index) of every unit a reviewer decided in `codebook` (a decision
