@@ -38,7 +38,6 @@ PARAPHRASE_COLUMNS = ("paraphrase_id", "participants", "text", "themes")
 PARTICIPANT_COLUMNS = ("participant", "themes")
 PARTICIPANT_ID = re.compile(r"^[A-Za-z][\w.-]*$")
 THEMES, STAGES = "themes", "stages"
-LAYERS = (THEMES, STAGES)
 
 
 def split_ids(cell: str) -> list[str]:
@@ -192,6 +191,12 @@ class Corpus:
             participants=stage_as_themes(self.participants, "stages"),
             layer_name=name,
         )
+
+    def coded_paraphrases(self) -> int:
+        """How many paraphrases carry a code of this view's codebook."""
+        if self.paraphrases is None:
+            return 0
+        return int((self.paraphrases["themes"].str.strip() != "").sum())
 
     def utterances(self) -> pd.DataFrame:
         """One row per distinct utterance: rows marked `duplicate_of` are merged into the first

@@ -139,8 +139,6 @@ def _corpus_tables(
     from autocode.versions import package_versions
 
     loaded = load_corpus(resolve_corpus(corpus))
-    if not loaded.stages or loaded.participants is None:
-        raise InputError(loaded.directory, "needs stages and participants.csv for these tables")
     status = Console(stderr=True, quiet=quiet)
     embedder = Embedder()
     with status.status("coding every quote, leaving each participant out"):

@@ -67,15 +67,7 @@ def cross_validate(corpus: Corpus, method: Method) -> CrossValidation:
     started = time.perf_counter()
     for held_out in sorted(set(groups), key=participant_order):
         test = np.flatnonzero(group_array == held_out)
-        train = np.flatnonzero(group_array != held_out)
-        estimator = method.build()
-        weak = method.weak.without({held_out}) if method.weak is not None else None
-        estimator.fit(
-            [texts[i] for i in train],
-            truth.iloc[train].reset_index(drop=True),
-            groups=[groups[i] for i in train],
-            weak=weak,
-        )
+        estimator, weak = fit_without(method, texts, truth, groups, held_out)
         test_texts = [texts[i] for i in test]
         proba.loc[truth.index[test]] = estimator.predict_proba(test_texts)[truth.columns].to_numpy()
         decided = estimator.predict(test_texts)[truth.columns].to_numpy()
@@ -85,7 +77,7 @@ def cross_validate(corpus: Corpus, method: Method) -> CrossValidation:
             {
                 "held_out": held_out,
                 "n_test": len(test),
-                "n_train": len(train),
+                "n_train": len(texts) - len(test),
                 "n_weak": 0 if weak is None else len(weak.texts),
                 "thresholds": None
                 if thresholds is None
@@ -102,6 +94,23 @@ def cross_validate(corpus: Corpus, method: Method) -> CrossValidation:
         wall_seconds=time.perf_counter() - started,
         folds=folds,
     )
+
+
+def fit_without(
+    method: Method, texts: list[str], truth: pd.DataFrame, groups: list[str], held_out: str
+) -> tuple[ThemeEstimator, WeakExamples | None]:
+    """A fresh estimator of `method` fitted on every group but `held_out`, with the weak
+    examples that do not describe it (returned beside it)."""
+    train = np.flatnonzero(np.asarray(groups) != held_out)
+    estimator = method.build()
+    weak = method.weak.without({held_out}) if method.weak is not None else None
+    estimator.fit(
+        [texts[i] for i in train],
+        truth.iloc[train].reset_index(drop=True),
+        groups=[groups[i] for i in train],
+        weak=weak,
+    )
+    return estimator, weak
 
 
 def participant_order(participant: str) -> tuple[str, int]:
@@ -189,9 +198,7 @@ def corpus_facts(corpus: Corpus) -> dict[str, Any]:
         "n_rows": len(corpus.excerpts),
         "n_utterances": len(corpus.utterances()),
         "n_theme_coded": len(texts),
-        "n_paraphrases_coded": 0
-        if corpus.paraphrases is None
-        else int((corpus.paraphrases["themes"].str.strip() != "").sum()),
+        "n_paraphrases_coded": corpus.coded_paraphrases(),
         "n_participants": len(set(groups)),
         "theme_ids": corpus.theme_ids,
         "themes": [{"id": c.id, "name": c.name} for c in corpus.codebook.codes],

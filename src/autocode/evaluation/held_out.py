@@ -9,11 +9,10 @@ utterances are coded by a fresh estimator trained on the other participants' lab
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from autocode.corpus import Corpus
-from autocode.evaluation import Method, participant_order
+from autocode.evaluation import Method, fit_without, participant_order
 
 
 def code_held_out(corpus: Corpus, method: Method) -> pd.DataFrame:
@@ -21,18 +20,9 @@ def code_held_out(corpus: Corpus, method: Method) -> pd.DataFrame:
     `corpus.utterances()`), each predicted by a model that never saw its participant."""
     utterances = corpus.utterances()
     texts, truth, groups = corpus.theme_examples()
-    group_array = np.asarray(groups)
     coded = pd.DataFrame(0, index=utterances.index, columns=truth.columns)
     for held_out in sorted(set(utterances["participant"]), key=participant_order):
-        train = np.flatnonzero(group_array != held_out)
-        estimator = method.build()
-        weak = method.weak.without({held_out}) if method.weak is not None else None
-        estimator.fit(
-            [texts[i] for i in train],
-            truth.iloc[train].reset_index(drop=True),
-            groups=[groups[i] for i in train],
-            weak=weak,
-        )
+        estimator, _ = fit_without(method, texts, truth, groups, held_out)
         rows = utterances.index[utterances["participant"] == held_out]
         decided = estimator.predict(list(utterances.loc[rows, "text"]))[truth.columns]
         coded.loc[rows] = decided.to_numpy()

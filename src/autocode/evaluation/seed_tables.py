@@ -20,6 +20,7 @@ import pandas as pd
 from autocode.agreement import binary_scores
 from autocode.corpus import STAGES, THEMES, Corpus
 from autocode.embed import Embedder
+from autocode.errors import InputError
 from autocode.evaluation import participant_order
 from autocode.evaluation.held_out import code_held_out
 from autocode.evaluation.methods import classifier_method
@@ -87,12 +88,12 @@ def seed_tables(corpus: Corpus, embedder: Embedder) -> SeedTables:
     """Both tables, both ways; the classifiers are the shipped configuration, cross-validated by
     participant."""
     themes_view, stages_view = corpus.layer(THEMES), corpus.layer(STAGES)
+    stated = corpus.participant_themes()
+    if stated is None or corpus.participants is None:
+        raise InputError(corpus.directory, "states no participant-level coding (participants.csv)")
     utterances = corpus.utterances()
     theme_codes = code_held_out(themes_view, classifier_method(themes_view, embedder))
     stage_codes = code_held_out(stages_view, classifier_method(stages_view, embedder))
-    stated = corpus.participant_themes()
-    if stated is None or corpus.participants is None:
-        raise ValueError("the corpus states no participant-level coding (participants.csv)")
     participants = sorted(stated.index, key=participant_order)
     by_participant = theme_codes.groupby(utterances["participant"].to_numpy()).max()
     model_themes = by_participant.reindex(participants).fillna(0).astype(int)
@@ -123,7 +124,5 @@ def seed_tables(corpus: Corpus, embedder: Embedder) -> SeedTables:
         authors_links=authors_links,
         model_links=model_links,
         stage_quotes=len(stages_view.theme_examples()[0]),
-        stage_paraphrases=0
-        if stages_view.paraphrases is None
-        else int((stages_view.paraphrases["themes"].str.strip() != "").sum()),
+        stage_paraphrases=stages_view.coded_paraphrases(),
     )
