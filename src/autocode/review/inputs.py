@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,20 +58,25 @@ def check_review(
 def _default_model(facts: ProjectSummary, codebook: str | None) -> BatchModel:
     """A model that coded the project and still loads: one of `codebook` when it is named, the
     shipped theme classifier when it coded the project beside other models (`make demo` codes
-    with themes and stages), else the latest; without any, the shipped one."""
-    loaded = []
-    for spec in facts.coded_models:
+    with themes and stages), else the latest; without any, the shipped one. Models are loaded
+    only until one is chosen."""
+    specs = list(facts.coded_models)
+    if codebook is None:
+        specs.sort(key=lambda spec: spec != DEFAULT_MODEL)  # stable: the rest stay latest first
+    fallback = None
+    for model in _loadable(specs):
+        if codebook is None or model.codebook.name == codebook:
+            return model
+        fallback = fallback or model
+    return fallback or load_batch_model(DEFAULT_MODEL)
+
+
+def _loadable(specs: list[str]) -> Iterator[BatchModel]:
+    for spec in specs:
         try:
-            loaded.append((spec, load_batch_model(spec)))
+            yield load_batch_model(spec)
         except InputError:
             continue
-    for _, model in loaded:
-        if codebook is not None and model.codebook.name == codebook:
-            return model
-    for spec, model in loaded:
-        if spec == DEFAULT_MODEL and codebook is None:
-            return model
-    return loaded[0][1] if loaded else load_batch_model(DEFAULT_MODEL)
 
 
 def reviewer_name(reviewer: str | None) -> str:
@@ -106,10 +112,9 @@ def _choose_codebook(
         )
     names = sorted(facts.codebooks)
     if requested is not None:
-        found = codebook_named(names, requested)
-        if found is None:
+        if requested not in facts.codebooks:  # check_review resolved a part of a name
             raise InputError(folder, f"has no codebook {requested!r} (it holds {names})")
-        chosen = found
+        chosen = requested
     elif model.codebook.name in facts.codebooks:
         chosen = model.codebook.name
     elif len(names) == 1:

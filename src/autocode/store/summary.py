@@ -18,7 +18,6 @@ class ProjectSummary:
     transcripts: int
     units: int
     codebooks: dict[str, list[str]]  # name -> code ids, in codebook order
-    coded_with: str | None  # the model of the latest batch run
     coded_models: tuple[str, ...] = ()  # every model of a batch run, the latest first
 
 
@@ -61,5 +60,4 @@ def _read(conn: sqlite3.Connection) -> ProjectSummary:
         model = config.get("model") or config.get("model_dir")
         if model and model not in coded_models:
             coded_models.append(str(model))
-    coded_with = coded_models[0] if coded_models else None
-    return ProjectSummary(int(transcripts), int(units), codebooks, coded_with, tuple(coded_models))
+    return ProjectSummary(int(transcripts), int(units), codebooks, tuple(coded_models))
