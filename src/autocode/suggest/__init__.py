@@ -87,6 +87,16 @@ class SuggestConfig:
         }
 
 
+def most_probable_first(
+    suggested: pd.DataFrame, probabilities: pd.DataFrame, position: int
+) -> tuple[str, ...]:
+    """The codes suggested for unit `position`, most probable first (ties keep their order)."""
+    flags = suggested.iloc[position]
+    row = probabilities.iloc[position]
+    chosen = [code for code in suggested.columns if flags[code]]
+    return tuple(sorted(chosen, key=lambda code: -row[code]))
+
+
 @dataclass(frozen=True)
 class OtherCodebook:
     """Another model's codes for the same units (the seed's stages beside its themes)."""
@@ -96,6 +106,9 @@ class OtherCodebook:
     codes: list[Code]
     probabilities: pd.DataFrame
     suggested: pd.DataFrame
+
+    def suggested_codes(self, position: int) -> tuple[str, ...]:
+        return most_probable_first(self.suggested, self.probabilities, position)
 
 
 @dataclass
@@ -116,10 +129,7 @@ class Suggestions:
 
     def suggested_themes(self, position: int) -> tuple[str, ...]:
         """Theme ids suggested for unit `position`, most probable first."""
-        flags = self.suggested.iloc[position]
-        chosen = [theme for theme in self.suggested.columns if flags[theme]]
-        row = self.probabilities.iloc[position]
-        return tuple(sorted(chosen, key=lambda theme: -row[theme]))  # stable: ties keep order
+        return most_probable_first(self.suggested, self.probabilities, position)
 
     def code_of(self, position: int) -> str | None:
         """The candidate code id of unit `position`, None for an outlier."""
@@ -198,6 +208,7 @@ def suggest(
     if embedder is None and prefer_backend_for(model_folder, languages):
         notices.append(backend_notice(languages, current_backend()))
     classifier, excerpts, warnings = load_model_and_excerpts(model_folder, corpus_dir)
+    others = [_other_model(folder, classifier) for folder in other_folders]
     if embedder is None:
         cache = EmbeddingCache(default_cache_path()) if use_cache else None
         embedder = Embedder(classifier.embedder, cache=cache)
@@ -210,11 +221,9 @@ def suggest(
         config=config,
         progress=progress,
         themes=classifier.codebook_.codes,
+        others=others,
     )
     result.errors = errors
-    result.other_codebooks = [
-        _other_codebook(folder, result.units, embedder) for folder in other_folders
-    ]
     result.settings.update(
         {
             "inputs": [_input_record(t) for t in transcripts],
@@ -237,19 +246,17 @@ def suggest(
     return result
 
 
-def _other_codebook(folder: Path, units: Sequence[Unit], embedder: Embedder) -> OtherCodebook:
-    """`folder`'s model on the units, from the vectors already embedded (the cache answers)."""
+def _other_model(folder: Path, main: ThemeClassifier) -> tuple[str, ThemeClassifier]:
+    """(name, classifier) of another model; InputError unless it reads the main model's vectors."""
     classifier = load_model(folder)
-    if classifier.card_["embedder"]["id"] != embedder.model_id:
+    theirs, ours = classifier.card_["embedder"]["id"], main.card_["embedder"]["id"]
+    if theirs != ours:
         raise InputError(
             folder,
-            f"uses embedder {classifier.card_['embedder']['id']}, not the main model's "
-            f"{embedder.model_id}; suggest with models of one embedder",
+            f"uses embedder {theirs}, not the main model's {ours}; suggest with models of one "
+            "embedder",
         )
-    vectors = embedder.encode([unit.text for unit in units])
-    probabilities, suggested = classifier.predict_from_vectors(vectors)
-    codebook = classifier.codebook_
-    return OtherCodebook(folder.name, codebook.name, list(codebook.codes), probabilities, suggested)
+    return folder.name, classifier
 
 
 def suggest_codes(
@@ -261,8 +268,10 @@ def suggest_codes(
     config: SuggestConfig | None = None,
     progress: StepProgress | None = None,
     themes: Sequence[Code] | None = None,
+    others: Sequence[tuple[str, ThemeClassifier]] = (),
 ) -> Suggestions:
-    """Segment, embed, cluster, classify and find evidence for transcripts already read.
+    """Segment, embed, cluster, classify and find evidence for transcripts already read;
+    `others`, (name, classifier) of models of other codebooks, code the same vectors.
 
     `evidence` must hold vectors of the classifier's embedder; its excerpts also tell the
     clustering which codes are unlike anything hand-coded (possible new themes).
@@ -297,6 +306,13 @@ def suggest_codes(
     tick(1)
     tick = progress("classifying and finding evidence", len(units))
     probabilities, suggested = classifier.predict_from_vectors(vectors)
+    other_codebooks = []
+    for name, other in others:
+        other_probabilities, other_suggested = other.predict_from_vectors(vectors)
+        book = other.codebook_
+        other_codebooks.append(
+            OtherCodebook(name, book.name, list(book.codes), other_probabilities, other_suggested)
+        )
     nearest = evidence.nearest(vectors, k=config.evidence)
     tick(len(units))
     card = classifier.card_
@@ -334,6 +350,7 @@ def suggest_codes(
         evidence=nearest,
         themes=list(themes) if themes is not None else [Code(t, t) for t in classifier.theme_ids_],
         settings=settings,
+        other_codebooks=other_codebooks,
     )
 
 

@@ -54,15 +54,8 @@ def units_frame(suggestions: Suggestions) -> pd.DataFrame:
         for code in other.probabilities.columns:
             name = f"p_{code}" if f"p_{code}" not in frame.columns else f"p_{other.model}_{code}"
             frame[name] = other.probabilities[code].round(DIGITS).to_numpy()
-        flags, proba = other.suggested.to_numpy(), other.probabilities.to_numpy()
-        columns = list(other.suggested.columns)
         frame[f"suggested_{other.model}"] = [
-            ";".join(
-                columns[j]
-                for j in sorted(range(len(columns)), key=lambda j: -proba[i, j])
-                if flags[i, j]
-            )
-            for i in range(len(s.units))
+            ";".join(other.suggested_codes(i)) for i in range(len(s.units))
         ]
     frame["code"] = [s.code_of(i) or "" for i in range(len(s.units))]
     codes = s.codes
