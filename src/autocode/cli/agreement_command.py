@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from autocode.cli.app import app, user_errors
+from autocode.cli.values import comma_list
 from autocode.errors import InputError
 from autocode.files import write_text_atomic
 
@@ -83,7 +84,7 @@ def agreement(
             raise InputError(
                 project, f"{option} must be one of {', '.join(allowed)}, not {value!r}"
             )
-    names = [name.strip() for name in coders.split(",") if name.strip()]
+    names = comma_list(coders)
     with status.status("segmenting the coded transcripts that have no units"):
         segmented = segment_coded_transcripts(project, names)
     if segmented:
@@ -96,8 +97,8 @@ def agreement(
             level,  # type: ignore[arg-type]
             only_units_coded_by_all=all_coders,
             code_level=code_level,  # type: ignore[arg-type]
-            codes=_listed(codes),
-            transcripts=_listed(transcripts),
+            codes=comma_list(codes) or None,
+            transcripts=comma_list(transcripts) or None,
             min_overlap=min_overlap,
             whole_transcripts=whole_transcripts,
             coverage=coverage,  # type: ignore[arg-type]
@@ -125,8 +126,3 @@ def agreement(
     if note:
         out.print(note, markup=False)
     out.print(f"{len(comparison.disagreements)} disagreements", markup=False)
-
-
-def _listed(value: str | None) -> list[str] | None:
-    items = [item.strip() for item in (value or "").split(",") if item.strip()]
-    return items or None

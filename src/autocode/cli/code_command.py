@@ -70,13 +70,7 @@ class _ProgressBar:
 @user_errors
 def code(
     paths: list[Path] = typer.Argument(..., help="Transcript files or folders."),
-    models: list[str] = typer.Option(
-        [model_options.DEFAULT_MODEL],
-        "--model",
-        help="Classifier: a shipped model's name (see `autocode models`) or a model folder. "
-        "Repeat it to code with several codebooks (--model seed-themes --model seed-stages); "
-        "each codes into its own codebook.",
-    ),
+    models: list[str] = model_options.CODE_MODELS,
     project: Path = typer.Option(..., "--project", help="Project folder (created if missing)."),
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the exports (default: PROJECT/exports)."

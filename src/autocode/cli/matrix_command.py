@@ -4,13 +4,18 @@ the seed study's own tables (--corpus), the authors' beside autocode's."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from autocode.cli.app import app, user_errors
+from autocode.cli.values import comma_list
 from autocode.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @app.command()
@@ -96,19 +101,15 @@ def matrix(
         model_coder=model_coder,
         cells=cells,
         window=window,
-        codes=_listed(codes),
-        row_codes=_listed(row_codes),
+        codes=tuple(comma_list(codes)),
+        row_codes=tuple(comma_list(row_codes)),
     )
     result = write_matrix(project, query, MatrixFiles(csv_path, json_path, html_path))
     if not quiet:
         _print(result.frame("share" if cells == "share" else "count"), cells == "share")
 
 
-def _listed(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def _print(frame, share: bool) -> None:  # type: ignore[no-untyped-def]
+def _print(frame: pd.DataFrame, share: bool) -> None:
     table = Table(str(frame.index.name))
     for column in frame.columns:
         table.add_column(str(column), justify="right")

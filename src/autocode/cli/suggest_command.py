@@ -22,6 +22,7 @@ from rich.progress import (
 from autocode.cli import model_options, reading
 from autocode.cli.app import app, user_errors
 from autocode.cli.backend_option import BACKEND
+from autocode.cli.values import comma_list
 
 
 class _Steps:
@@ -69,13 +70,7 @@ def _summary(out: Path, files: dict[str, Path], counts: dict[str, int], errors: 
 @user_errors
 def suggest(
     paths: list[Path] = typer.Argument(..., help="Transcript files or folders (searched deeply)."),
-    models: list[str] = typer.Option(
-        [model_options.DEFAULT_MODEL],
-        "--model",
-        help="Classifier: a shipped model's name (see `autocode models`) or a model folder. "
-        "Repeat it for more codebooks (--model seed-themes --model seed-stages): the first "
-        "names the candidate codes' themes, each other adds its columns to units.csv.",
-    ),
+    models: list[str] = model_options.SUGGEST_MODELS,
     out: Path = typer.Option(..., "--out", help="Folder for units.csv, codes.csv, report.html."),
     corpus: str | None = typer.Option(
         None,
@@ -137,9 +132,7 @@ def suggest(
     )
     console = Console(stderr=True, quiet=quiet)  # progress and the closing line
     problems = Console(stderr=True)  # unreadable files and warnings show even with --quiet
-    speakers = None
-    if participants is not None:
-        speakers = tuple(name.strip() for name in participants.split(",") if name.strip())
+    speakers = tuple(comma_list(participants))
     config = SuggestConfig(
         segment=SegmentConfig(participants=speakers or None),
         cluster=ClusterConfig(small_talk=not keep_small_talk, assign_outliers=not keep_outliers),
