@@ -19,6 +19,7 @@ from jupyter_client.kernelspec import KernelSpec  # noqa: E402
 from jupyter_client.manager import KernelManager  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01-seed-study.ipynb"
+MATRIX_NOTEBOOK = NOTEBOOK.with_name("02-matrix.ipynb")
 ML = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "coded" / "ml_quality_interviews"
 
 
@@ -49,8 +50,22 @@ def outputs(notebook: nbformat.NotebookNode, tag: str) -> tuple[str, list[str]]:
     return "\n".join(text), kinds
 
 
-def test_stored_without_outputs() -> None:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+def executed(path: Path) -> nbformat.NotebookNode:
+    """The notebook at `path`, run top to bottom in its own folder."""
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=900,
+        km=ThisPythonKernelManager(),
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook
+
+
+@pytest.mark.parametrize("path", [NOTEBOOK, MATRIX_NOTEBOOK], ids=lambda path: path.stem)
+def test_stored_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -63,14 +78,7 @@ def test_notebook_runs_and_shows_its_results(
 ) -> None:
     monkeypatch.setenv("AUTOCODE_NOTEBOOK_OUT", str(tmp_path))
     monkeypatch.setenv("AUTOCODE_NOTEBOOK_ML_INTERVIEWS", "6")  # enough for base 4 + run 2
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=900,
-        km=ThisPythonKernelManager(),
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-    )
-    client.execute()
+    notebook = executed(NOTEBOOK)
 
     text, _ = outputs(notebook, "corpus")
     assert "from 13 participants" in text
@@ -91,23 +99,10 @@ def test_notebook_runs_and_shows_its_results(
         assert "Skipped" in text
 
 
-MATRIX_NOTEBOOK = NOTEBOOK.with_name("02-matrix.ipynb")
-
-
 @pytest.mark.slow
 def test_matrix_notebook_runs_and_plots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTOCODE_NOTEBOOK_OUT", str(tmp_path))
-    notebook = nbformat.read(MATRIX_NOTEBOOK, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=900,
-        km=ThisPythonKernelManager(),
-        resources={"metadata": {"path": str(MATRIX_NOTEBOOK.parent)}},
-    )
-    client.execute()
+    notebook = executed(MATRIX_NOTEBOOK)
     text, kinds = outputs(notebook, "participant-theme")
     assert "pdpilot_P1" in text and "T5" in text and "text/html" in kinds
     _, kinds = outputs(notebook, "heatmap")
