@@ -105,3 +105,18 @@ def review_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Once, so that every server started on a copy finds the excerpt vectors in the project.
     ReviewSession.open(project, reviewer="setup", candidate_codes=False).close()
     return project
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium through Playwright, one per test module."""
+    from review_server import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

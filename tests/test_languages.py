@@ -1,5 +1,7 @@
 """Interviews in other languages: detection, lexicons, the tab-separated and ELAN readers, the
-multilingual backend, and the commands on real German, Italian and Hungarian material."""
+multilingual backend, and the commands on real German, Italian and Hungarian material (a model
+trained on one coder of the Hungarian NVivo project codes a new interview, which is then reviewed
+in headless Chromium)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from autocode.io import read
 from autocode.language import LEXICON_LANGUAGES, detect_language, lexicon
 from autocode.language.notices import lexicon_notices
 from autocode.segment import SegmentConfig, looks_like_interviewer, segment
+from autocode.store import Project
+from review_server import REVIEWER, start_server
 
 ITALIAN = (
     "Allora, io sono nata a Torino e ho sempre abitato in Borgo Vittoria con mio marito. "
@@ -209,32 +213,79 @@ def test_suggest_on_an_italian_interview_speaks_italian(testdata: Path, tmp_path
     assert not [label for label in labels if any(w in stops for w in label.split())]
 
 
-@pytest.mark.slow
-def test_a_hungarian_nvivo_project_trains_and_codes(testdata: Path, tmp_path: Path) -> None:
+HUNGARIAN_INTERVIEW = (
+    "Kérdező: Mit gondol az oltásról?\n\nP1: Szerintem a gyógyszergyárak csak a profitot "
+    "nézik, és a kormány eltitkolja a mellékhatásokat. Én nem oltatom be magam.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def hungarian_model(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on one user's codings of the Hungarian NVivo project."""
+    folder = tmp_path_factory.mktemp("hungarian")
     source = testdata / "refi_qda" / "projects" / "nvivo12win_vaccine-skepticism_hu.qdpx"
-    project, model = tmp_path / "hu", tmp_path / "model"
+    project, model = folder / "hu", folder / "model"
     done = run_cli("import", str(source), "--project", str(project))
     assert done.returncode == 0, done.stderr
     done = run_cli(
         "train", "--project", str(project), "--coder", "human:Gergo", "--out", str(model)
     )
     assert done.returncode == 0, done.stderr
-    card = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    return model
+
+
+@pytest.fixture(scope="module")
+def hungarian_coded(hungarian_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new Hungarian interview coded by that model."""
+    folder = tmp_path_factory.mktemp("hungarian-coded")
+    interview = folder / "interju.txt"
+    interview.write_text(HUNGARIAN_INTERVIEW, encoding="utf-8")
+    coded = folder / "coded"
+    done = run_cli("code", str(interview), "--model", str(hungarian_model), "--project", str(coded))
+    assert done.returncode == 0, done.stderr
+    return coded
+
+
+@pytest.mark.slow
+def test_a_hungarian_nvivo_project_trains_and_codes(
+    hungarian_model: Path, hungarian_coded: Path, tmp_path: Path
+) -> None:
+    card = json.loads((hungarian_model / "model.json").read_text(encoding="utf-8"))
     assert card["embedder"]["backend"] == "multilingual"
     assert card["training_data"]["languages"] == ["hu"]
     names = {code["name"] for code in card["codebook"]["themes"]}
     assert "Big Pharma" in names and "politikusokkal szembeli bizalmatlanság" in names
+    with Project.open(hungarian_coded) as store:
+        assert store.get_transcript("interju").text == HUNGARIAN_INTERVIEW
+        assert store.codings()
     # The model brings its backend along; another backend is refused with the hint.
-    interview = tmp_path / "interju.txt"
-    interview.write_text(
-        "Kérdező: Mit gondol az oltásról?\n\nP1: Szerintem a gyógyszergyárak csak a profitot "
-        "nézik, és a kormány eltitkolja a mellékhatásokat. Én nem oltatom be magam.\n",
-        encoding="utf-8",
-    )
-    coded = tmp_path / "coded"
-    done = run_cli("code", str(interview), "--model", str(model), "--project", str(coded))
-    assert done.returncode == 0, done.stderr
-    done = run_cli("code", str(interview), "--model", str(model), "--project",
+    interview = hungarian_coded.parent / "interju.txt"
+    done = run_cli("code", str(interview), "--model", str(hungarian_model), "--project",
                    str(tmp_path / "p2"), "--backend", "torch")  # fmt: skip
     assert done.returncode != 0 and "--backend multilingual" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_hungarian_interview_is_reviewed_in_the_browser(hungarian_coded: Path, browser) -> None:
+    code_name = "politikusokkal szembeli bizalmatlanság"
+    server = start_server(hungarian_coded)
+    try:
+        page = browser.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("body[data-renders='1']")
+        shown = page.locator("#unit-text .text").text_content()
+        assert shown and shown in HUNGARIAN_INTERVIEW  # exactly, accents included
+        assert any(ch in shown for ch in "áéíóöőúüű")
+        evidence = " ".join(page.locator("#evidence q").all_text_contents())
+        assert any(ch in evidence for ch in "áéíóöőúüű")  # the trained project's own units
+        page.click(f"#codes button[title^='{code_name}'], #codes button:has-text('{code_name}')")
+        page.wait_for_selector("body[data-renders='2']", timeout=30_000)
+        page.close()
+    finally:
+        server.stop()
+    with Project.open(hungarian_coded) as store:
+        names = {code.id: code.name for code in store.codebook(store.codebooks()[0]).codes}
+        reviewed = [names[c.code_id] for c in store.codings(coder=REVIEWER)]
+    assert reviewed == [code_name]
