@@ -120,3 +120,21 @@ def test_a_new_code_and_its_first_example_commit_together(tmp_path: Path) -> Non
         with pytest.raises(ValueError, match="not in codebook"):
             project.record_decision(decision("c2", first, "recode", ("T9",)))
         assert len(project.decisions()) == 1
+
+
+def test_a_reviewers_coding_teaches_only_the_units_answered(tmp_path: Path) -> None:
+    from autocode.project.training import CodingSelection, collect_examples
+
+    first, second = build(tmp_path / "p")
+    selection = CodingSelection("themes", coder=REVIEWER)
+    with Project.open(tmp_path / "p") as project:
+        project.record_decision(decision("c1", second, "accept", ("T1",)))
+        examples = collect_examples(project, selection)
+        # The first unit was never shown: it is not a negative of the reviewer's.
+        assert [unit.index for unit in examples.units] == [1]
+        assert examples.labels.to_numpy().tolist() == [[1, 0]]
+        project.undo_last_decision("c2", REVIEWER, "themes")
+        project.record_decision(decision("c3", first, "none"))
+        examples = collect_examples(project, selection)  # no coding left, one "no code" answer
+        assert [unit.index for unit in examples.units] == [0]
+        assert examples.labels.to_numpy().tolist() == [[0, 0]]

@@ -20,6 +20,11 @@ coding keeps those units), labelled from the coded spans:
   coder who stopped part-way left the rest of the text uncoded, not code-free: units starting
   after the end of the coder's last coding in a transcript are left out (for a fully coded
   interview this drops only an uncoded close), unless `whole_transcripts`.
+- A reviewer's coding (`autocode review`, human:NAME with decisions in the project) says what
+  applies to the units the reviewer answered, in whatever order they came, and nothing about the
+  rest: in a transcript the selected coder(s) reviewed, the examples are the units answered
+  (accept, recode, reject, "no code applies"; reject and "no code" are negatives) and any unit
+  the coder coded otherwise. A transcript reviewed with "no code" answers only still counts.
 - Levels: "coded" uses the codes as coded; "top" counts a coding of any code as a coding of its
   top-level ancestor, and trains one head per top-level code.
 - Groups: cross-validation never splits a participant. The group of a unit is the transcript's
@@ -51,6 +56,7 @@ from autocode.errors import InputError
 from autocode.evaluation.methods import SHIPPED, ClassifierSettings
 from autocode.segment import SegmentConfig
 from autocode.store import Project, sha256_text
+from autocode.store.decisions import LABEL_ACTIONS
 from autocode.types import Codebook, Coding, Unit
 
 if TYPE_CHECKING:
@@ -90,6 +96,26 @@ class CodingSelection:
         return project.codings(
             coder=self.coder, coder_prefix=self.coder_prefix, codebook=self.codebook
         )
+
+    def selects(self, coder: str) -> bool:
+        """Whether `coder` is (one of) the selected coder(s)."""
+        return coder == self.coder or (
+            self.coder_prefix is not None and coder.startswith(self.coder_prefix)
+        )
+
+    def reviewed_units(self, project: Project) -> dict[str, set[tuple[int, int]]]:
+        """(start, end) of every unit the selected coder(s) answered in review (a labelling
+        decision in force), per transcript."""
+        logged = project.decisions(codebook=self.codebook)
+        reviewers = {d.reviewer for d in logged if self.selects(d.reviewer)}
+        answered: dict[str, set[tuple[int, int]]] = {}
+        for reviewer in sorted(reviewers):
+            for decision in project.decisions_in_force(reviewer, self.codebook):
+                if decision.action in LABEL_ACTIONS:
+                    answered.setdefault(decision.transcript_id, set()).add(
+                        (decision.start, decision.end)
+                    )
+        return answered
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,8 +173,10 @@ class UnitExamples:
 
 
 def coded_transcripts(project: Project, selection: CodingSelection) -> list[str]:
-    """Ids of the transcripts the selected coder(s) coded, in the order they were added."""
+    """Ids of the transcripts the selected coder(s) coded or reviewed, in the order they were
+    added."""
     coded = {coding.transcript_id for coding in selection.codings(project)}
+    coded |= set(selection.reviewed_units(project))
     if not coded:
         raise InputError(
             project.path,
@@ -181,6 +209,7 @@ def collect_examples(
     if codes:
         columns = resolve_codes(codebook, codes, columns)
     transcript_ids = coded_transcripts(project, selection)
+    reviewed = selection.reviewed_units(project)
     spans: dict[str, dict[str, list[Span]]] = {tid: {} for tid in transcript_ids}
     for coding in selection.codings(project):
         spans[coding.transcript_id].setdefault(targets[coding.code_id], []).append(
@@ -197,14 +226,23 @@ def collect_examples(
         if not transcript_units:
             raise InputError(project.path, f"transcript {transcript_id} has no units yet")
         extent = len(transcript.text)
-        if not selection.whole_transcripts:
+        labels = unit_labels(transcript_units, spans[transcript_id], columns, selection.min_overlap)
+        if transcript_id in reviewed:
+            answered = reviewed[transcript_id]
+            keep = [
+                i
+                for i, unit in enumerate(transcript_units)
+                if (unit.start, unit.end) in answered or labels[i].any()
+            ]
+            transcript_units, labels = [transcript_units[i] for i in keep], labels[keep]
+            extent = max((unit.end for unit in transcript_units), default=0)
+        elif not selection.whole_transcripts:
             last = max(end for code_spans in spans[transcript_id].values() for _, end in code_spans)
-            transcript_units = [unit for unit in transcript_units if unit.start < last]
+            keep = [i for i, unit in enumerate(transcript_units) if unit.start < last]
+            transcript_units, labels = [transcript_units[i] for i in keep], labels[keep]
             extent = max([last, *(unit.end for unit in transcript_units)])
         units += transcript_units
-        blocks.append(
-            unit_labels(transcript_units, spans[transcript_id], columns, selection.min_overlap)
-        )
+        blocks.append(labels)
         groups += unit_groups(transcript, transcript_units)
         lengths[transcript_id] = extent
         hashes[transcript_id] = sha256_text(transcript.text)
