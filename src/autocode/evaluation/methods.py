@@ -42,7 +42,8 @@ class ClassifierSettings:
         )
         return model.use_embedder(embedder)
 
-    def describe(self, model_id: str) -> str:
+    def describe(self, model_id: str, inner: str = "leave-one-participant-out") -> str:
+        """One line for reports; `inner` names the folds the thresholds come from."""
         head = {
             "ovr": "one-vs-rest logistic regression per theme",
             "softmax": "class-balanced multinomial logistic regression over the themes",
@@ -60,7 +61,7 @@ class ClassifierSettings:
         if weak:
             weight = "chosen by inner CV" if self.weak_weight == "auto" else self.weak_weight
             parts.append(f"+ {' and '.join(weak)} as weak examples (weight {weight})")
-        parts.append("per-theme thresholds from inner leave-one-participant-out")
+        parts.append(f"per-theme thresholds from inner {inner}")
         if self.min_themes:
             parts.append(f"at least {self.min_themes} theme(s) per excerpt")
         if self.novelty_quantile is not None:

@@ -22,7 +22,7 @@ training folds only), for the classifier and the baselines (`project_methods`).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,8 +60,10 @@ def project_methods(
     methods = [
         Method(
             "theme-classifier",
-            f"frozen {embedder.model_id} embeddings + logistic regression per code "
-            f"(C={settings.c}); thresholds from inner grouped folds of the training data",
+            # a project's weak examples are its code definitions; it has no paraphrases
+            replace(settings, paraphrases=False).describe(
+                embedder.model_id, "grouped folds of the training data"
+            ),
             lambda: settings.build(embedder),
             weak_examples(examples, settings),
         )
