@@ -138,3 +138,18 @@ def test_a_reviewers_coding_teaches_only_the_units_answered(tmp_path: Path) -> N
         examples = collect_examples(project, selection)  # no coding left, one "no code" answer
         assert [unit.index for unit in examples.units] == [0]
         assert examples.labels.to_numpy().tolist() == [[0, 0]]
+
+
+def test_a_reviewer_is_compared_on_the_units_answered(tmp_path: Path) -> None:
+    from autocode.agreement.items import coder_items
+
+    _, second = build(tmp_path / "p")
+    with Project.open(tmp_path / "p") as project:
+        project.record_decision(decision("c1", second, "reject"))
+        units = coder_items(project, [REVIEWER, "model:m@1"], "themes")
+        characters = coder_items(project, [REVIEWER, "model:m@1"], "themes", "character")
+    # Only the second unit was answered (no code), where the model coded T1.
+    assert units.spans == [(second.start, second.end)]
+    assert units.values[:, 0, 0].tolist() == [0, 1]
+    both = characters.covered.all(axis=0)
+    assert int(characters.weights[both].sum()) == second.end - second.start

@@ -18,9 +18,11 @@ Which items a coder coded (coverage): a response no coding of a coder touches, i
 was not coded by that coder, so it is no disagreement ("unit" coverage, the default for .csv/.xlsx
 transcripts). In interviews ("transcript" coverage) a coder coded the transcripts with at least
 one of their codings, up to the end of the unit holding their last coding (unless
-`whole_transcripts`): text nobody reached is not text without codes. A model codes every unit of
-a transcript it coded. With `only_coded_by_all` the items are those every coder coded; otherwise
-those two or more coders coded, and a coder's other items are missing values.
+`whole_transcripts`): text nobody reached is not text without codes. A reviewer (`autocode
+review`) coded the units they answered, in whatever order the queue showed them, and any unit
+they coded otherwise. A model codes every unit of a transcript it coded. With
+`only_coded_by_all` the items are those every coder coded; otherwise those two or more coders
+coded, and a coder's other items are missing values.
 """
 
 from __future__ import annotations
@@ -106,8 +108,13 @@ def coder_items(
     targets = code_targets(project.codebook(codebook), code_level)
     columns = list(code_ids) if code_ids is not None else list(dict.fromkeys(targets.values()))
     spans = {coder: coder_spans(project, coder, codebook, targets) for coder in coders}
+    reviewers = set(project.reviewers(codebook))
+    answered = {c: project.answered_units(c, codebook) for c in coders if c in reviewers}
     completed = completed or {}
-    coded = {coder: set(spans[coder]) | completed.get(coder, set()) for coder in coders}
+    coded = {
+        coder: set(spans[coder]) | set(answered.get(coder, {})) | completed.get(coder, set())
+        for coder in coders
+    }
     wanted = set(transcripts) if transcripts is not None else None
     parts: list[CoderItems] = []
     for transcript_id in project.transcript_ids():
@@ -125,8 +132,16 @@ def coder_items(
         )
         source = _Transcript(transcript, units, survey)
         coder_spans_here = [spans[c].get(transcript_id, {}) if c in by else None for c in coders]
+        answered_here = [answered.get(c, {}).get(transcript_id) for c in coders]
         part = _transcript_items(
-            source, list(coders), coder_spans_here, columns, level, min_overlap, whole_transcripts
+            source,
+            list(coders),
+            coder_spans_here,
+            answered_here,
+            columns,
+            level,
+            min_overlap,
+            whole_transcripts,
         )
         keep = part.covered.sum(axis=0) >= (len(coders) if only_coded_by_all else 2)
         parts.append(_select(part, keep))
@@ -137,6 +152,7 @@ def _transcript_items(
     source: _Transcript,
     coders: list[str],
     spans: list[dict[str, list[Span]] | None],
+    answered: list[set[Span] | None],
     columns: list[str],
     level: str,
     min_overlap: float,
@@ -161,8 +177,9 @@ def _transcript_items(
                 s,
                 unit_labels(units, s or {}, list(s or {}), 0.0),
                 whole_transcripts,
+                reviewed,
             )
-            for coder, s in zip(coders, spans, strict=True)
+            for coder, s, reviewed in zip(coders, spans, answered, strict=True)
         ]
     )
     unit_spans = [(unit.start, unit.end) for unit in units]
@@ -189,7 +206,7 @@ def _transcript_items(
             [tid],
             [(0, len(source.transcript.text))],
         )
-    return _character_items(source, coders, spans, columns, covered, whole_transcripts)
+    return _character_items(source, coders, spans, answered, columns, covered, whole_transcripts)
 
 
 def _unit_coverage(
@@ -198,13 +215,19 @@ def _unit_coverage(
     spans: dict[str, list[Span]] | None,
     labels: np.ndarray,
     whole_transcripts: bool,
+    answered: set[Span] | None = None,
 ) -> np.ndarray:
-    """Which units of the transcript the coder coded (module docstring)."""
+    """Which units of the transcript the coder coded (module docstring); `answered`: the units
+    a reviewer answered in it."""
     n = len(source.units)
     if spans is None:
         return np.zeros(n, dtype=bool)
     if coder.startswith(MODEL_PREFIX):
         return np.ones(n, dtype=bool)
+    if answered is not None:
+        return labels.any(axis=1) | np.array(
+            [(unit.start, unit.end) in answered for unit in source.units], dtype=bool
+        )
     if source.survey:
         return labels.any(axis=1)
     if whole_transcripts:
@@ -223,14 +246,16 @@ def _character_coverage(
     spans: dict[str, list[Span]] | None,
     units_covered: np.ndarray,
     whole_transcripts: bool,
+    reviewed: bool = False,
 ) -> np.ndarray:
-    """Which characters the coder coded: those of the units they coded in a survey table; in a
-    transcript the whole text, or up to the end of the unit holding their last coding."""
+    """Which characters the coder coded: those of the units they coded in a survey table or
+    answered in review; in a transcript the whole text, or up to the end of the unit holding
+    their last coding."""
     text_length = len(source.transcript.text)
     coverage = np.zeros(text_length, dtype=bool)
     if spans is None or not units_covered.any():
         return coverage
-    if source.survey:
+    if source.survey or reviewed:
         for unit, yes in zip(source.units, units_covered, strict=True):
             coverage[unit.start : unit.end] = bool(yes)
         return coverage
@@ -246,6 +271,7 @@ def _character_items(
     source: _Transcript,
     coders: list[str],
     spans: list[dict[str, list[Span]] | None],
+    answered: list[set[Span] | None],
     columns: list[str],
     units_covered: np.ndarray,
     whole_transcripts: bool,
@@ -254,8 +280,10 @@ def _character_items(
     text_length = len(source.transcript.text)
     coverage = np.stack(
         [
-            _character_coverage(source, coder, own, covered, whole_transcripts)
-            for coder, own, covered in zip(coders, spans, units_covered, strict=True)
+            _character_coverage(source, coder, own, covered, whole_transcripts, seen is not None)
+            for coder, own, covered, seen in zip(
+                coders, spans, units_covered, answered, strict=True
+            )
         ]
     )
     masks = np.zeros((len(coders), text_length, len(columns)), dtype=np.int8)

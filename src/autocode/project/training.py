@@ -56,7 +56,6 @@ from autocode.errors import InputError
 from autocode.evaluation.methods import SHIPPED, ClassifierSettings
 from autocode.segment import SegmentConfig
 from autocode.store import Project, sha256_text
-from autocode.store.decisions import LABEL_ACTIONS
 from autocode.types import Codebook, Coding, Unit
 
 if TYPE_CHECKING:
@@ -104,17 +103,13 @@ class CodingSelection:
         )
 
     def reviewed_units(self, project: Project) -> dict[str, set[tuple[int, int]]]:
-        """(start, end) of every unit the selected coder(s) answered in review (a labelling
-        decision in force), per transcript."""
-        logged = project.decisions(codebook=self.codebook)
-        reviewers = {d.reviewer for d in logged if self.selects(d.reviewer)}
+        """(start, end) of every unit the selected coder(s) answered in review, per
+        transcript."""
         answered: dict[str, set[tuple[int, int]]] = {}
-        for reviewer in sorted(reviewers):
-            for decision in project.decisions_in_force(reviewer, self.codebook):
-                if decision.action in LABEL_ACTIONS:
-                    answered.setdefault(decision.transcript_id, set()).add(
-                        (decision.start, decision.end)
-                    )
+        for reviewer in project.reviewers(self.codebook):
+            if self.selects(reviewer):
+                for transcript_id, units in project.answered_units(reviewer, self.codebook).items():
+                    answered.setdefault(transcript_id, set()).update(units)
         return answered
 
     def to_dict(self) -> dict[str, Any]:
