@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from machine import machine_facts
+from machine import machine_facts, peak_rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 INTERVIEWS = REPO.parent / "shared" / "testdata" / "coded" / "ml_quality_interviews" / "transcripts"
@@ -145,15 +145,6 @@ def _loadable(folder: Path) -> bool:
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """VmHWM: the peak RSS of this process image (ru_maxrss would carry the parent's over exec)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def load_models(model_dir: Path) -> tuple[Any, float]:
@@ -356,7 +347,7 @@ def memory_child(files: Path, model_dir: Path, project: Path, coherence: bool) -
         "rss_after_model_load_mb": round(after_load, 1),
         "rss_by_progress": samples,
         "sampled_peak_rss_mb": round(window["peak"], 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": peak_rss_mb(),
         "goal_peak_rss_mb": 1536,
     }))  # fmt: skip
 

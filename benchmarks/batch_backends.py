@@ -83,7 +83,7 @@ def variant_child(name: str, files: Path, texts_file: Path, workdir: Path, shipp
     from autocode.embed import Embedder, EmbeddingCache
     from autocode.evaluation import cross_validate, metric, summarise
     from autocode.evaluation.methods import SHIPPED, classifier_method, train_classifier
-    from batch import peak_rss_mb
+    from machine import peak_rss_mb
 
     backend = os.environ["AUTOCODE_BACKEND"]
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
@@ -118,7 +118,7 @@ def variant_child(name: str, files: Path, texts_file: Path, workdir: Path, shipp
         "raw_encode_units_per_s": round(len(texts) / raw_seconds, 1),
         "pipeline_units": result.units,
         "pipeline_units_per_s": round(result.units / pipeline_seconds, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": peak_rss_mb(),
         "macro_kappa": kappa["estimate"],
         "macro_kappa_ci": [kappa["lo"], kappa["hi"]],
     }))  # fmt: skip

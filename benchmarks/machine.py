@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from autocode.versions import package_versions
@@ -23,3 +24,14 @@ def machine_facts(extra_packages: Sequence[str] = ()) -> dict[str, Any]:
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "versions": package_versions(extra_packages),
     }
+
+
+def peak_rss_mb() -> float | None:
+    """This process's high-water RSS in MB (VmHWM: ru_maxrss would carry the parent's over
+    exec), None where the kernel does not report it."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None

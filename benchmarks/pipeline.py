@@ -62,7 +62,7 @@ from autocode.segment import SegmentConfig, segment_many
 from autocode.suggest import SuggestConfig, suggest
 from autocode.suggest.output import write_suggestions
 from autocode.types import Unit
-from machine import machine_facts
+from machine import machine_facts, peak_rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "corpus" / "seed"
@@ -81,16 +81,6 @@ BERTOPIC_UMAP = {"n_neighbors": 15, "n_components": 5, "min_dist": 0.0, "metric"
 
 def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
-
-
-def peak_rss_mb() -> float | None:
-    """The process's high-water RSS (VmHWM), where the kernel reports it."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return None
 
 
 class PeakRss:
