@@ -109,7 +109,10 @@ def coder_items(
     columns = list(code_ids) if code_ids is not None else list(dict.fromkeys(targets.values()))
     spans = {coder: coder_spans(project, coder, codebook, targets) for coder in coders}
     reviewers = set(project.reviewers(codebook))
-    answered = {c: project.answered_units(c, codebook) for c in coders if c in reviewers}
+    answered: dict[str, dict[str, set[int]]] = {}
+    for coder in reviewers & set(coders):
+        for transcript_id, index in project.decided_units(codebook, coder):
+            answered.setdefault(coder, {}).setdefault(transcript_id, set()).add(index)
     completed = completed or {}
     coded = {
         coder: set(spans[coder]) | set(answered.get(coder, {})) | completed.get(coder, set())
@@ -152,7 +155,7 @@ def _transcript_items(
     source: _Transcript,
     coders: list[str],
     spans: list[dict[str, list[Span]] | None],
-    answered: list[set[Span] | None],
+    answered: list[set[int] | None],
     columns: list[str],
     level: str,
     min_overlap: float,
@@ -215,7 +218,7 @@ def _unit_coverage(
     spans: dict[str, list[Span]] | None,
     labels: np.ndarray,
     whole_transcripts: bool,
-    answered: set[Span] | None = None,
+    answered: set[int] | None = None,
 ) -> np.ndarray:
     """Which units of the transcript the coder coded (module docstring); `answered`: the units
     a reviewer answered in it."""
@@ -226,7 +229,7 @@ def _unit_coverage(
         return np.ones(n, dtype=bool)
     if answered is not None:
         return labels.any(axis=1) | np.array(
-            [(unit.start, unit.end) in answered for unit in source.units], dtype=bool
+            [unit.index in answered for unit in source.units], dtype=bool
         )
     if source.survey:
         return labels.any(axis=1)
@@ -271,7 +274,7 @@ def _character_items(
     source: _Transcript,
     coders: list[str],
     spans: list[dict[str, list[Span]] | None],
-    answered: list[set[Span] | None],
+    answered: list[set[int] | None],
     columns: list[str],
     units_covered: np.ndarray,
     whole_transcripts: bool,

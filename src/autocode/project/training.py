@@ -102,14 +102,13 @@ class CodingSelection:
             self.coder_prefix is not None and coder.startswith(self.coder_prefix)
         )
 
-    def reviewed_units(self, project: Project) -> dict[str, set[tuple[int, int]]]:
-        """(start, end) of every unit the selected coder(s) answered in review, per
-        transcript."""
-        answered: dict[str, set[tuple[int, int]]] = {}
+    def reviewed_units(self, project: Project) -> dict[str, set[int]]:
+        """Indices of the units the selected coder(s) answered in review, per transcript."""
+        answered: dict[str, set[int]] = {}
         for reviewer in project.reviewers(self.codebook):
             if self.selects(reviewer):
-                for transcript_id, units in project.answered_units(reviewer, self.codebook).items():
-                    answered.setdefault(transcript_id, set()).update(units)
+                for transcript_id, index in project.decided_units(self.codebook, reviewer):
+                    answered.setdefault(transcript_id, set()).add(index)
         return answered
 
     def to_dict(self) -> dict[str, Any]:
@@ -227,7 +226,7 @@ def collect_examples(
             keep = [
                 i
                 for i, unit in enumerate(transcript_units)
-                if (unit.start, unit.end) in answered or labels[i].any()
+                if unit.index in answered or labels[i].any()
             ]
             transcript_units, labels = [transcript_units[i] for i in keep], labels[keep]
             extent = max((unit.end for unit in transcript_units), default=0)

@@ -222,17 +222,6 @@ class DecisionStore(CodingStore):
         )
         return [row[0] for row in rows]
 
-    def answered_units(self, reviewer: str, codebook: str) -> dict[str, set[tuple[int, int]]]:
-        """(start, end) of the units the reviewer answered (a labelling decision in force), per
-        transcript: the units the reviewer's coding says anything about, coded or not."""
-        answered: dict[str, set[tuple[int, int]]] = {}
-        for decision in self.decisions_in_force(reviewer, codebook):
-            if decision.action in LABEL_ACTIONS:
-                answered.setdefault(decision.transcript_id, set()).add(
-                    (decision.start, decision.end)
-                )
-        return answered
-
     def _by_client_id(self, client_id: str) -> Decision | None:
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM decisions WHERE client_id = ?", (client_id,)

@@ -95,13 +95,15 @@ class TableReader(StoreBase):
         rows = self._conn.execute("SELECT id, metadata FROM transcripts ORDER BY rowid")
         return {tid: (json.loads(raw) if raw else {}) for tid, raw in rows}
 
-    def decided_units(self, codebook: str) -> set[tuple[str, int]]:
-        """(transcript, unit index) of every unit a reviewer decided in `codebook` (a decision
-        in force that is not a skip or a flag), by any reviewer."""
+    def decided_units(self, codebook: str, reviewer: str | None = None) -> set[tuple[str, int]]:
+        """(transcript, unit index) of every unit decided in `codebook` (a decision in force
+        that is not a skip or a flag: accept, recode, reject or "no code"), by `reviewer` or by
+        any reviewer."""
+        only = "" if reviewer is None else "AND d.reviewer = ? "
         rows = self._conn.execute(
             "SELECT d.transcript_id, d.unit_idx FROM decisions AS d "
-            "WHERE d.codebook = ? AND d.action NOT IN ('skip', 'flag', 'undo') "
+            f"WHERE d.codebook = ? {only}AND d.action NOT IN ('skip', 'flag', 'undo') "
             "AND NOT EXISTS (SELECT 1 FROM decisions AS u WHERE u.reverts = d.id)",
-            (codebook,),
+            (codebook,) if reviewer is None else (codebook, reviewer),
         )
         return {(tid, int(idx)) for tid, idx in rows}
