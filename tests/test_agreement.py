@@ -437,6 +437,9 @@ def test_character_agreement_small_hand_example_and_edges() -> None:
         character_agreement([(0.5, 2.0)], [], text_length=10)
     with pytest.raises(ValueError, match="at least 1"):
         character_agreement([], [], text_length=0)
+    # Only the characters `within` compare (a reviewer's answered units): 3..9 here.
+    part = character_agreement([(0, 4), (3, 6)], [(4, 8)], text_length=10, within=[(3, 9)])
+    assert (part.both, part.a_only, part.b_only, part.neither, part.n_chars) == (2, 1, 2, 1, 6)
 
 
 def test_weighted_mean_kappa_by_source_size() -> None:

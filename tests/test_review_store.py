@@ -133,6 +133,7 @@ def test_a_reviewers_coding_teaches_only_the_units_answered(tmp_path: Path) -> N
         # The first unit was never shown: it is not a negative of the reviewer's.
         assert [unit.index for unit in examples.units] == [1]
         assert examples.labels.to_numpy().tolist() == [[1, 0]]
+        assert examples.reviewed_spans == {"P1": [(second.start, second.end)]}
         project.undo_last_decision("c2", REVIEWER, "themes")
         project.record_decision(decision("c3", first, "none"))
         examples = collect_examples(project, selection)  # no coding left, one "no code" answer

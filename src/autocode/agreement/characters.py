@@ -49,22 +49,31 @@ def character_mask(spans: Iterable[tuple[int, int]], text_length: int, name: str
 
 
 def character_agreement(
-    spans_a: Iterable[tuple[int, int]], spans_b: Iterable[tuple[int, int]], text_length: int
+    spans_a: Iterable[tuple[int, int]],
+    spans_b: Iterable[tuple[int, int]],
+    text_length: int,
+    within: Iterable[tuple[int, int]] | None = None,
 ) -> CharacterAgreement:
     """Agreement of coders A and B on one code in one document, counted per character.
 
     Spans are (start, end) offsets, end exclusive; overlapping spans of one coder count once.
+    `within`: only the characters of these spans are compared (default: the whole text).
     Kappa is nan when neither coder coded anything (or both coded everything), where NVivo's
     help promises K = 1 for complete agreement; see `weighted_mean_kappa(undefined_as=...)`.
     """
     if text_length < 1:
         raise ValueError("text_length must be at least 1 character")
-    a = character_mask(spans_a, text_length, "spans_a")
-    b = character_mask(spans_b, text_length, "spans_b")
+    compared = (
+        np.ones(text_length, dtype=bool)
+        if within is None
+        else character_mask(within, text_length, "within")
+    )
+    a = character_mask(spans_a, text_length, "spans_a") & compared
+    b = character_mask(spans_b, text_length, "spans_b") & compared
     both = int(np.count_nonzero(a & b))
     a_only = int(np.count_nonzero(a & ~b))
     b_only = int(np.count_nonzero(~a & b))
-    neither = text_length - both - a_only - b_only
+    neither = int(np.count_nonzero(compared)) - both - a_only - b_only
     # A is the first rater (fn = A only), B the second (fp = B only); both metrics are symmetric.
     metrics = metrics_from_counts(both, b_only, a_only, neither)
     return CharacterAgreement(

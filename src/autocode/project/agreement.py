@@ -6,7 +6,8 @@
   whole groups (participants or transcripts; see `fold_groups` for a single transcript), and a
   nan-aware macro average over codes (`autocode.agreement.agreement_report`).
 - Character level, the way NVivo's coding comparison counts: per code and source, every
-  character of the transcript (of its coded part, see `collect_examples`) is an item, coded by
+  character of the transcript (of its coded part, or of the units a reviewer answered, see
+  `collect_examples`) is an item, coded by
   the human where a human span covers it and by the model where a unit the model coded covers
   it; kappa and percentage agreement per source (`character_agreement`), then averaged over
   sources weighted by their length
@@ -173,12 +174,13 @@ def character_table(examples: UnitExamples, predicted: pd.DataFrame) -> pd.DataF
                 examples.human_spans[transcript_id].get(code, []),
                 coded[transcript_id].get(code, []),
                 length,
+                examples.reviewed_spans.get(transcript_id),
             )
             rows.append(
                 {
                     "code": code,
                     "transcript": transcript_id,
-                    "n_chars": length,
+                    "n_chars": result.n_chars,
                     "kappa": result.kappa,
                     "percent_agreement": result.percent_agreement,
                     "human_chars": result.both + result.a_only,
@@ -207,6 +209,19 @@ def character_summary(table: pd.DataFrame, code_ids: list[str]) -> dict[str, dic
         for name in ("kappa", "percent_agreement")
     }
     return summary
+
+
+def _extent_wording(examples: UnitExamples) -> dict[str, str]:
+    """Where the human coding counts (unit and character level), as the protocol says it."""
+    if examples.selection.whole_transcripts:
+        units, characters = "", ""
+    else:
+        units = ", up to the coder's last coding in each transcript"
+        characters = "; each source up to the end of the unit holding the coder's last coding"
+    if examples.reviewed_spans:
+        units += "; in a reviewed transcript only the units the reviewer answered"
+        characters += "; in a reviewed transcript only the characters of the units answered"
+    return {"units": units, "characters": characters}
 
 
 def _nan_mean(values: list[float]) -> float:
@@ -261,6 +276,7 @@ def agreement_document(
 ) -> dict[str, Any]:
     """Everything `autocode evaluate --project` reports, ready for JSON."""
     n_groups = len(set(fold_groups(examples.groups)))
+    extent = _extent_wording(examples)
     notes = list(notes or [])
     if n_groups <= FEW_GROUPS:
         notes.append(
@@ -273,21 +289,11 @@ def agreement_document(
             "evaluation": protocol,
             "unit_labels": "a unit has a code when the code's human spans cover at least "
             f"{examples.selection.min_overlap:g} of it or a coded span lies at least that much "
-            "inside it; units without a code are negatives"
-            + (
-                ""
-                if examples.selection.whole_transcripts
-                else ", up to the coder's last coding in each transcript"
-            ),
+            "inside it; units without a code are negatives" + extent["units"],
             "intervals": f"percentile bootstrap over {n_groups} groups, {n_resamples} resamples, "
             f"seed {seed}",
             "character_level": "NVivo-style coding comparison per code and source, averaged "
-            "over sources weighted by length (undefined kappas left out)"
-            + (
-                ""
-                if examples.selection.whole_transcripts
-                else "; each source up to the end of the unit holding the coder's last coding"
-            ),
+            "over sources weighted by length (undefined kappas left out)" + extent["characters"],
         },
         **(extra or {}),
         "methods": [

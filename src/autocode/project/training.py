@@ -37,7 +37,7 @@ coding keeps those units), labelled from the coded spans:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
@@ -128,6 +128,8 @@ class UnitExamples:
     human_spans: dict[str, dict[str, list[Span]]]  # transcript -> code -> coded spans
     text_lengths: dict[str, int]  # characters examined: the coded part, or the whole text
     text_hashes: dict[str, str]
+    # transcript -> the spans of the units a reviewer answered: only their characters compare
+    reviewed_spans: dict[str, list[Span]] = field(default_factory=dict)
 
     @property
     def texts(self) -> list[str]:
@@ -213,6 +215,7 @@ def collect_examples(
     blocks: list[np.ndarray] = []
     groups: list[str] = []
     lengths: dict[str, int] = {}
+    reviewed_spans: dict[str, list[Span]] = {}
     hashes: dict[str, str] = {}
     for transcript_id in transcript_ids:
         transcript = project.get_transcript(transcript_id)
@@ -230,6 +233,7 @@ def collect_examples(
             ]
             transcript_units, labels = [transcript_units[i] for i in keep], labels[keep]
             extent = max((unit.end for unit in transcript_units), default=0)
+            reviewed_spans[transcript_id] = [(unit.start, unit.end) for unit in transcript_units]
         elif not selection.whole_transcripts:
             last = max(end for code_spans in spans[transcript_id].values() for _, end in code_spans)
             keep = [i for i, unit in enumerate(transcript_units) if unit.start < last]
@@ -241,7 +245,9 @@ def collect_examples(
         lengths[transcript_id] = extent
         hashes[transcript_id] = sha256_text(transcript.text)
     labels = pd.DataFrame(np.vstack(blocks) if blocks else None, columns=columns).astype(int)
-    return UnitExamples(selection, codebook, targets, units, labels, groups, spans, lengths, hashes)
+    return UnitExamples(
+        selection, codebook, targets, units, labels, groups, spans, lengths, hashes, reviewed_spans
+    )
 
 
 def load_examples(
