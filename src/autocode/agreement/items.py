@@ -34,7 +34,15 @@ from typing import Literal, get_args
 import numpy as np
 
 from autocode.agreement.characters import character_mask
-from autocode.agreement.units import SURVEY_FORMATS, Span, code_targets, unit_groups, unit_labels
+from autocode.agreement.units import (
+    SURVEY_FORMATS,
+    Span,
+    answered_units,
+    code_targets,
+    reviewed_coverage,
+    unit_groups,
+    unit_labels,
+)
 from autocode.errors import InputError
 from autocode.store import Project
 from autocode.types import MODEL_PREFIX, Transcript, Unit
@@ -109,10 +117,7 @@ def coder_items(
     columns = list(code_ids) if code_ids is not None else list(dict.fromkeys(targets.values()))
     spans = {coder: coder_spans(project, coder, codebook, targets) for coder in coders}
     reviewers = set(project.reviewers(codebook))
-    answered: dict[str, dict[str, set[int]]] = {}
-    for coder in reviewers & set(coders):
-        for transcript_id, index in project.decided_units(codebook, coder):
-            answered.setdefault(coder, {}).setdefault(transcript_id, set()).add(index)
+    answered = {c: answered_units(project, codebook, [c]) for c in coders if c in reviewers}
     completed = completed or {}
     coded = {
         coder: set(spans[coder]) | set(answered.get(coder, {})) | completed.get(coder, set())
@@ -228,9 +233,7 @@ def _unit_coverage(
     if coder.startswith(MODEL_PREFIX):
         return np.ones(n, dtype=bool)
     if answered is not None:
-        return labels.any(axis=1) | np.array(
-            [unit.index in answered for unit in source.units], dtype=bool
-        )
+        return reviewed_coverage(source.units, answered, labels.any(axis=1))
     if source.survey:
         return labels.any(axis=1)
     if whole_transcripts:

@@ -144,6 +144,24 @@ def offset_labels(
     return labels
 
 
+def answered_units(
+    project: Project, codebook: str, reviewers: Iterable[str]
+) -> dict[str, set[int]]:
+    """Indices of the units `reviewers` answered in review (accept, recode, reject, "no code"),
+    per transcript."""
+    answered: dict[str, set[int]] = {}
+    for reviewer in reviewers:
+        for transcript_id, index in project.decided_units(codebook, reviewer):
+            answered.setdefault(transcript_id, set()).add(index)
+    return answered
+
+
+def reviewed_coverage(units: Sequence[Unit], answered: set[int], coded: np.ndarray) -> np.ndarray:
+    """The units of one transcript a reviewer's coding speaks for: those answered and any the
+    reviewer coded otherwise (`coded`, one flag per unit); never the units not shown."""
+    return coded | np.fromiter((unit.index in answered for unit in units), bool, len(units))
+
+
 def _covered(starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """Characters of each unit inside the union of the spans (overlapping spans count once)."""
     top = int(max(ends.max(), bounds[:, 1].max()))

@@ -45,9 +45,11 @@ import pandas as pd
 
 from autocode.agreement.units import (
     Span,
+    answered_units,
     code_targets,
     ensure_units,
     resolve_codes,
+    reviewed_coverage,
     unit_groups,
     unit_labels,
 )
@@ -104,12 +106,8 @@ class CodingSelection:
 
     def reviewed_units(self, project: Project) -> dict[str, set[int]]:
         """Indices of the units the selected coder(s) answered in review, per transcript."""
-        answered: dict[str, set[int]] = {}
-        for reviewer in project.reviewers(self.codebook):
-            if self.selects(reviewer):
-                for transcript_id, index in project.decided_units(self.codebook, reviewer):
-                    answered.setdefault(transcript_id, set()).add(index)
-        return answered
+        reviewers = [r for r in project.reviewers(self.codebook) if self.selects(r)]
+        return answered_units(project, self.codebook, reviewers)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,11 +166,13 @@ class UnitExamples:
         }
 
 
-def coded_transcripts(project: Project, selection: CodingSelection) -> list[str]:
+def coded_transcripts(
+    project: Project, selection: CodingSelection, reviewed: dict[str, set[int]] | None = None
+) -> list[str]:
     """Ids of the transcripts the selected coder(s) coded or reviewed, in the order they were
-    added."""
-    coded = {coding.transcript_id for coding in selection.codings(project)}
-    coded |= set(selection.reviewed_units(project))
+    added; `reviewed`, `selection.reviewed_units` when already read."""
+    reviewed = selection.reviewed_units(project) if reviewed is None else reviewed
+    coded = {coding.transcript_id for coding in selection.codings(project)} | set(reviewed)
     if not coded:
         raise InputError(
             project.path,
@@ -204,8 +204,8 @@ def collect_examples(
     columns = list(dict.fromkeys(targets.values()))
     if codes:
         columns = resolve_codes(codebook, codes, columns)
-    transcript_ids = coded_transcripts(project, selection)
     reviewed = selection.reviewed_units(project)
+    transcript_ids = coded_transcripts(project, selection, reviewed)
     spans: dict[str, dict[str, list[Span]]] = {tid: {} for tid in transcript_ids}
     for coding in selection.codings(project):
         spans[coding.transcript_id].setdefault(targets[coding.code_id], []).append(
@@ -225,12 +225,10 @@ def collect_examples(
         extent = len(transcript.text)
         labels = unit_labels(transcript_units, spans[transcript_id], columns, selection.min_overlap)
         if transcript_id in reviewed:
-            answered = reviewed[transcript_id]
-            keep = [
-                i
-                for i, unit in enumerate(transcript_units)
-                if unit.index in answered or labels[i].any()
-            ]
+            covered = reviewed_coverage(
+                transcript_units, reviewed[transcript_id], labels.any(axis=1)
+            )
+            keep = np.flatnonzero(covered)
             transcript_units, labels = [transcript_units[i] for i in keep], labels[keep]
             extent = max((unit.end for unit in transcript_units), default=0)
             reviewed_spans[transcript_id] = [(unit.start, unit.end) for unit in transcript_units]
